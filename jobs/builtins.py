@@ -1,0 +1,8 @@
+"""Import every built-in operator module, so entry points are not needed.
+
+A thresher shipped as a zip on ``spark-submit --py-files`` has no installed
+metadata, hence no entry points; jobs import this module instead.
+"""
+import dedup.exact  # noqa: F401
+import operators.select  # noqa: F401
+import operators.text  # noqa: F401

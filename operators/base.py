@@ -1,0 +1,146 @@
+"""The operator contract.
+
+An operator is one small class: typed keyword-only params (a pydantic model named
+``Params``), a declared column contract (``requires`` / ``adds``) and a pure
+``transform(df) -> df`` built from Spark expressions. Filters never drop rows:
+they mark them with a reason, and the runner drops, counts and keeps the evidence.
+
+All rows flow through every step; a row dropped earlier carries a non-null
+``DROP_REASON`` and later filters leave it alone (first reason wins). Operators
+that look across rows (dedup, select) must only consider live rows: use
+``live()``.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+# Internal bookkeeping columns; renamed to drop_* in the rejects output.
+DROP_REASON = "_thresher_drop_reason"
+DROP_STEP = "_thresher_drop_step"
+DROP_DETAIL = "_thresher_drop_detail"
+INTERNAL_COLUMNS = (DROP_REASON, DROP_STEP, DROP_DETAIL)
+
+
+
+def live() -> Column:
+    """True for rows no earlier step has dropped (a function: Columns need a session)."""
+    return F.col(DROP_REASON).isNull()
+
+
+class OpParams(BaseModel):
+    """Base of every operator's params: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step knows about its place in the recipe."""
+
+    text_column: str = "text"
+    id_column: str = "id"
+    step: int = 0
+    op_name: str = ""
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """Drop live rows where ``when`` is true, with ``reason`` and an optional ``detail``.
+
+    ``detail`` is a string expression with the evidence (the measured value and the
+    bound), written beside the row in the rejects output.
+    """
+
+    reason: str
+    when: Column
+    detail: Column | None = None
+
+
+class Operator:
+    """Base class. Subclasses set ``Params`` and implement ``transform``."""
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[OpParams]] = OpParams
+
+    def __init__(self, **params: Any):
+        self.params = self.Params(**params)
+        self.ctx = StepContext(op_name=self.name)
+
+    def bind(self, ctx: StepContext) -> "Operator":
+        """A copy of this operator placed in a recipe (text/id columns, step index)."""
+        bound = copy.copy(self)
+        bound.ctx = ctx
+        return bound
+
+    @property
+    def text(self) -> Column:
+        return F.col(self.ctx.text_column)
+
+    def requires(self) -> dict[str, str]:
+        """Columns this step reads -> expected type family (string | numeric | any)."""
+        return {self.ctx.text_column: "string"}
+
+    def adds(self) -> list[str]:
+        """Columns this step adds to every row."""
+        return []
+
+    def transform(self, df: DataFrame) -> DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement transform(df)")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
+        return f"{self.name or type(self).__name__}({args})"
+
+
+def mark_drops(df: DataFrame, rules: list[DropRule], ctx: StepContext) -> DataFrame:
+    """Give live rows matching a rule that rule's reason (first matching rule wins).
+
+    A rule whose condition is null (e.g. a null score) does not drop: operators that
+    must drop nulls say so with an explicit rule.
+    """
+    if not rules:
+        return df
+    reason = step = detail = None
+    for rule in rules:
+        cond = live() & F.coalesce(rule.when, F.lit(False))
+        label = F.lit(f"{ctx.op_name}:{rule.reason}" if ctx.op_name else rule.reason)
+        info = rule.detail if rule.detail is not None else F.lit(None).cast("string")
+        if reason is None:
+            reason, step, detail = (F.when(cond, label), F.when(cond, F.lit(ctx.step)),
+                                    F.when(cond, info))
+        else:
+            reason, step, detail = (reason.when(cond, label), step.when(cond, F.lit(ctx.step)),
+                                    detail.when(cond, info))
+    return df.withColumns({
+        DROP_REASON: reason.otherwise(F.col(DROP_REASON)),
+        DROP_STEP: step.otherwise(F.col(DROP_STEP)),
+        DROP_DETAIL: detail.otherwise(F.col(DROP_DETAIL)),
+    })
+
+
+class Filter(Operator):
+    """An operator that only drops rows. Implement ``rules()``.
+
+    Example::
+
+        @register("short_filter")
+        class ShortFilter(Filter):
+            class Params(OpParams):
+                min_chars: int = 10
+            def rules(self):
+                n = F.length(self.text)
+                return [DropRule("too_short", n < self.params.min_chars,
+                                 F.format_string("chars=%d < %d", n, F.lit(self.params.min_chars)))]
+    """
+
+    def rules(self) -> list[DropRule]:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement rules()")
+
+    def transform(self, df: DataFrame) -> DataFrame:
+        return mark_drops(df, self.rules(), self.ctx)

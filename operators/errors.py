@@ -1,0 +1,67 @@
+"""Every exception thresher raises on purpose, in one place.
+
+Each message names where the problem is (file, line, step, param, column) and
+what was expected versus found, so a user can fix a recipe without reading code.
+The CLI maps `UserError` subclasses to exit code 2 and everything else to 1.
+"""
+from __future__ import annotations
+
+
+class ThresherError(Exception):
+    """Base of all thresher errors."""
+
+
+class UserError(ThresherError):
+    """Bad recipe or bad input: the user can fix it (CLI exit code 2)."""
+
+
+class RecipeError(UserError):
+    """A recipe that does not parse or validate.
+
+    `where` is a human locator such as ``recipes/q.yaml:7, step 2 (word_count_filter), param 'min'``.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 step: int | None = None, op: str | None = None, param: str | None = None):
+        self.file, self.line, self.step, self.op, self.param = file, line, step, op, param
+        parts = []
+        if file:
+            parts.append(f"{file}:{line}" if line else file)
+        if step is not None:
+            parts.append(f"step {step}" + (f" ({op})" if op else ""))
+        if param:
+            parts.append(f"param '{param}'")
+        self.where = ", ".join(parts)
+        super().__init__(f"{self.where}: {message}" if self.where else message)
+
+
+class UnknownOperatorError(RecipeError):
+    """A step names an operator nobody registered."""
+
+
+class DuplicateOperatorError(ThresherError):
+    """Two operators registered under the same name (a programming error)."""
+
+
+class InputError(UserError):
+    """The input path, format or columns are not what the recipe says."""
+
+
+class ColumnContractError(UserError):
+    """A step needs a column that the input and earlier steps do not provide."""
+
+
+class OutputExistsError(UserError):
+    """The output exists and the recipe asked for `mode: error`."""
+
+
+class MissingDependencyError(UserError):
+    """Something missing on the machine (Java, an optional package)."""
+
+
+class OutputError(ThresherError):
+    """Writing or committing an output failed; the previous output is intact."""
+
+
+class DeltaError(OutputError):
+    """A Delta table could not be read or committed."""

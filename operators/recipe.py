@@ -1,0 +1,314 @@
+"""Recipes: the YAML that chains operators, validated completely before Spark starts.
+
+Example::
+
+    name: quickstart
+    spark: {master: "local[*]", conf: {spark.sql.shuffle.partitions: 8}}
+    input: {format: parquet, path: data/quickstart/, text_column: text, id_column: id}
+    steps:
+      - normalize_text: {form: NFKC}
+      - word_count_filter: {min: 20, max: 100000}
+      - exact_dedup: {}
+    output: {format: delta, path: out/quickstart, mode: overwrite,
+             rejects: out/quickstart_rejects, stats: out/quickstart_stats}
+
+Relative local paths resolve against the current directory; ``${recipe_dir}``
+expands to the recipe file's folder and ``${env:NAME}`` to an environment variable.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .base import Operator, StepContext
+from .errors import RecipeError
+from .registry import get_operator
+from .yamlpos import line_of, load_with_lines
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SparkSpec(_Strict):
+    master: str | None = Field(None, description="Spark master when thresher starts Spark itself")
+    app_name: str | None = None
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class InputSpec(_Strict):
+    format: Literal["parquet", "jsonl", "csv", "text", "delta"]
+    path: str
+    text_column: str = "text"
+    id_column: str | None = Field(None, description="unique id column; default: a content hash")
+    text_unit: Literal["line", "file"] = Field("line", description="format text: one doc per line or file")
+    options: dict[str, Any] = Field(default_factory=dict, description="passed to Spark's reader")
+
+
+class OutputSpec(_Strict):
+    format: Literal["parquet", "delta"] = "parquet"
+    path: str
+    mode: Literal["overwrite", "append", "error"] = "error"
+    rejects: str | None = None
+    stats: str | None = None
+    partition_by: list[str] = Field(default_factory=list)
+
+
+class ExecutionSpec(_Strict):
+    mode: Literal["staged", "fused"] = Field(
+        "staged", description="staged: materialise and time each step; fused: one Spark plan, total time only")
+
+
+class StepSpec(_Strict):
+    op: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecipeSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str | None = None
+    spark: SparkSpec = Field(default_factory=SparkSpec)
+    input: InputSpec
+    steps: list[StepSpec] = Field(default_factory=list)
+    output: OutputSpec | None = None
+    execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
+
+
+class Recipe:
+    """A validated recipe with its operators built and bound to their steps."""
+
+    def __init__(self, spec: RecipeSpec, operators: list[Operator], *, source: str | None = None):
+        self.spec = spec
+        self.operators = operators
+        self.source = source
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> "Recipe":
+        """Load, override (``a.b=value``), expand paths and validate a recipe file."""
+        file = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RecipeError(f"cannot read recipe: {exc.strerror}", file=file) from None
+        data, lines = load_with_lines(text, file)
+        recipe_dir = str(Path(path).resolve().parent)
+        return cls.from_dict(data, overrides=overrides, file=file, lines=lines, recipe_dir=recipe_dir)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, overrides=(), file: str | None = None,
+                  lines: dict | None = None, recipe_dir: str | None = None) -> "Recipe":
+        lines = lines or {}
+        if not isinstance(data, dict):
+            raise RecipeError("a recipe must be a YAML mapping with name, input, steps, output",
+                              file=file, line=line_of(lines, ()))
+        data = _deep_copy(data)
+        for item in overrides:
+            _apply_override(data, item, file)
+        raw_steps = data.get("steps") or []
+        if not isinstance(raw_steps, list):
+            raise RecipeError("'steps' must be a list of `- operator_name: {params}` items",
+                              file=file, line=line_of(lines, ("steps",)))
+        data["steps"] = [_parse_step(s, i, file, lines) for i, s in enumerate(raw_steps)]
+        try:
+            spec = RecipeSpec.model_validate(data)
+        except ValidationError as exc:
+            raise _recipe_error(exc, file, lines) from None
+        spec = _expand_paths(spec, recipe_dir or os.getcwd(), file, lines)
+        ops = [_build_operator(step, i, spec, file, lines) for i, step in enumerate(spec.steps)]
+        return cls(spec, ops, source=file)
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the validated recipe (defaults filled in): the same recipe, the same hash."""
+        canonical = self.spec.model_dump(mode="json")
+        canonical["steps"] = [{"op": op.name, "params": op.params.model_dump(mode="json")}
+                              for op in self.operators]
+        blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """The plan as text: input, each step with its full params, outputs."""
+        s = self.spec
+        out = [f"recipe {s.name} (hash {self.hash[:12]})",
+               f"  input   {s.input.format} {s.input.path}  text={s.input.text_column} "
+               f"id={s.input.id_column or '<content hash>'}",
+               "  step 0  read (drops null/blank text as read:empty)"]
+        for i, op in enumerate(self.operators, start=1):
+            params = ", ".join(f"{k}={v!r}" for k, v in op.params.model_dump().items())
+            out.append(f"  step {i}  {op.name}({params})")
+        if s.output:
+            o = s.output
+            out.append(f"  output  {o.format} {o.path} mode={o.mode}")
+            for label, path in (("rejects", o.rejects), ("stats", o.stats)):
+                if path:
+                    out.append(f"  {label:<7} {o.format} {path}")
+        else:
+            out.append("  output  none (DataFrames returned to the caller)")
+        out.append(f"  execution {s.execution.mode}")
+        return "\n".join(out)
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _deep_copy(value):
+    return json.loads(json.dumps(value, default=str)) if value is not None else value
+
+
+def _parse_step(raw: Any, index: int, file, lines) -> dict:
+    where = dict(file=file, line=line_of(lines, ("steps", index)), step=index + 1)
+    if isinstance(raw, str):
+        return {"op": raw, "params": {}}
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise RecipeError("each step must be one `operator_name: {params}` mapping, found "
+                          f"{raw!r}", **where)
+    (op, params), = raw.items()
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise RecipeError(f"params of '{op}' must be a mapping, found {params!r}", op=op, **where)
+    return {"op": str(op), "params": params}
+
+
+def _build_operator(step: StepSpec, index: int, spec: RecipeSpec, file, lines) -> Operator:
+    base = ("steps", index)
+    cls = get_operator(step.op, file=file, line=line_of(lines, base), step=index + 1)
+    try:
+        op = cls(**step.params)
+    except ValidationError as exc:
+        problems = []
+        first = None
+        for err in exc.errors():
+            param = ".".join(str(p) for p in err["loc"]) or None
+            line = line_of(lines, base + (step.op, *err["loc"]))
+            message = _explain(err, cls.Params.model_fields)
+            problems.append((line, param, message))
+            first = first or (line, param, message)
+        line, param, message = first
+        more = "".join(f"\n  also line {ln}, param '{p}': {m}" for ln, p, m in problems[1:])
+        raise RecipeError(message + more, file=file, line=line, step=index + 1, op=step.op,
+                          param=param) from None
+    ctx = StepContext(text_column=spec.input.text_column, id_column=spec.input.id_column or "id",
+                      step=index + 1, op_name=step.op)
+    return op.bind(ctx)
+
+
+def _explain(err: dict, fields: dict) -> str:
+    if err["type"] == "extra_forbidden":
+        name = str(err["loc"][-1])
+        close = difflib.get_close_matches(name, list(fields), n=2)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"unknown param{hint} (valid: {', '.join(fields) or 'none'})"
+    found = err.get("input")
+    msg = err["msg"]
+    if err["type"] in ("missing",):
+        return "required param is missing"
+    return f"{msg}; found {found!r}" if not isinstance(found, dict) else msg
+
+
+def _recipe_error(exc: ValidationError, file, lines) -> RecipeError:
+    errs = exc.errors()
+    parts = []
+    for err in errs:
+        loc = tuple(err["loc"])
+        if loc[:1] == ("steps",):
+            loc = loc[:2]
+        parts.append((line_of(lines, loc), ".".join(map(str, loc)), _explain(err, {})
+                      if err["type"] != "extra_forbidden" else f"unknown key '{loc[-1]}'"))
+    line, param, message = parts[0]
+    more = "".join(f"\n  also line {ln}, '{p}': {m}" for ln, p, m in parts[1:])
+    return RecipeError(message + more, file=file, line=line, param=param)
+
+
+_VAR = re.compile(r"\$\{(recipe_dir|env:[A-Za-z_][A-Za-z0-9_]*)\}")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _expand(value: str, recipe_dir: str, where: dict) -> str:
+    def sub(match):
+        key = match.group(1)
+        if key == "recipe_dir":
+            return recipe_dir
+        name = key[4:]
+        if name not in os.environ:
+            raise RecipeError(f"environment variable {name} is not set (used as ${{{key}}})", **where)
+        return os.environ[name]
+
+    value = _VAR.sub(sub, value)
+    if _SCHEME.match(value) and not value.startswith("file:"):
+        return value  # hdfs:, s3a:, dbfs:, catalog names: leave to Spark
+    if value.startswith("file:"):
+        value = value[5:]
+    return os.path.abspath(os.path.expanduser(value))
+
+
+def _expand_paths(spec: RecipeSpec, recipe_dir: str, file, lines) -> RecipeSpec:
+    def where(*path):
+        return dict(file=file, line=line_of(lines, path), param=".".join(path))
+
+    inp = spec.input.model_copy(update={"path": _expand(spec.input.path, recipe_dir, where("input", "path"))})
+    out = spec.output
+    if out is not None:
+        update = {"path": _expand(out.path, recipe_dir, where("output", "path"))}
+        for key in ("rejects", "stats"):
+            if getattr(out, key):
+                update[key] = _expand(getattr(out, key), recipe_dir, where("output", key))
+        out = out.model_copy(update=update)
+    return spec.model_copy(update={"input": inp, "output": out})
+
+
+def _apply_override(data: dict, item: str, file) -> None:
+    """Apply ``dotted.key=value``. ``steps.N.param`` is the N-th step (1-based, as in error
+    messages) and ``steps.OPNAME.param`` the only step running that operator."""
+    if "=" not in item:
+        raise RecipeError(f"--set expects dotted.key=value, found {item!r}", file=file)
+    key, raw = item.split("=", 1)
+    value = yaml.safe_load(raw) if raw != "" else ""
+    parts = key.split(".")
+    node: Any = data
+    if parts[0] == "steps":
+        if len(parts) < 3:
+            raise RecipeError(f"--set {key}: use steps.N.param=value or steps.OPNAME.param=value",
+                              file=file)
+        step, op = _step_slot(data.get("steps") or [], parts[1], key, file)
+        node, parts = step[op], parts[2:]
+        if parts[0] == op and len(parts) > 1:
+            parts = parts[1:]
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def _step_slot(steps: list, part: str, key: str, file):
+    """Resolve a step selector to (the step's mapping, its op name)."""
+    if part.isdigit():
+        n = int(part)
+        if not 1 <= n <= len(steps):
+            raise RecipeError(f"--set {key}: there is no step {n} (steps are 1..{len(steps)})", file=file)
+        step = steps[n - 1]
+    else:
+        matches = [s for s in steps if isinstance(s, dict) and part in s]
+        if len(matches) != 1:
+            raise RecipeError(f"--set {key}: {len(matches)} steps named '{part}'; use the step number",
+                              file=file)
+        step = matches[0]
+    if isinstance(step, dict) and len(step) == 1:
+        (op, params), = step.items()
+        if params is None:
+            step[op] = {}
+        return step, op
+    raise RecipeError(f"--set {key}: step '{part}' is not an `op: params` mapping", file=file)

@@ -1,0 +1,245 @@
+"""The runner: read, run every step, count drops per reason, write outputs atomically.
+
+Every row flows through every step with three bookkeeping columns (reason, step,
+detail; null while the row is live), so one aggregation accounts for every row:
+``rows_in == rows_kept + sum(dropped_by_reason)`` holds by construction and is
+re-checked. In ``staged`` mode (default) each step is materialised and timed; in
+``fused`` mode the whole recipe is one Spark plan and only the total is timed.
+
+Example::
+
+    from operators import run
+    result = run("recipes/quickstart.yaml", overrides=["output.mode=overwrite"])
+    result.stats.show()
+"""
+from __future__ import annotations
+
+import glob
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from .base import DROP_DETAIL, DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
+from .errors import ColumnContractError, InputError, OutputExistsError, ThresherError
+from .ids import with_content_ids
+from .io import read_input, read_output, write_output, output_exists
+from .recipe import Recipe
+from .session import get_or_create_session
+from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
+
+READ_STEP = "read"
+EMPTY_REASON = f"{READ_STEP}:empty"
+REJECT_COLUMNS = {DROP_REASON: "drop_reason", DROP_STEP: "drop_step", DROP_DETAIL: "drop_detail"}
+
+
+@dataclass
+class RunResult:
+    """What a run returns: the kept rows, the rejects, the stats table and where they went."""
+
+    recipe: Recipe
+    run_id: str
+    output: DataFrame
+    rejects: DataFrame
+    stats: DataFrame
+    steps: list[StepStats]
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+
+def load(recipe: Recipe | str | os.PathLike, overrides=()) -> Recipe:
+    if isinstance(recipe, Recipe):
+        if overrides:
+            raise ThresherError("overrides apply when loading a recipe file; got an already-built Recipe")
+        return recipe
+    return Recipe.from_yaml(recipe, overrides)
+
+
+def preflight(recipe: Recipe) -> None:
+    """Checks that need no Spark: the input exists, no output is in the way."""
+    inp = recipe.spec.input
+    if os.path.isabs(inp.path) and not glob.glob(inp.path):
+        raise InputError(f"input path not found: {inp.path} (input.format {inp.format}"
+                         + (f", recipe {recipe.source})" if recipe.source else ")"))
+    out = recipe.spec.output
+    if out is not None and out.mode == "error":
+        for label, path in (("output", out.path), ("rejects", out.rejects), ("stats", out.stats)):
+            if path and output_exists(format=out.format, path=path):
+                raise OutputExistsError(f"{label} already exists at {path} and output.mode is 'error'; "
+                                        "use mode: overwrite or append, or another path")
+
+
+def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run: bool = False,
+        use_recipe_master: bool = True, echo=print) -> RunResult | None:
+    """Run a recipe end to end. ``dry_run`` validates and prints the plan only."""
+    recipe = load(recipe, overrides)
+    preflight(recipe)
+    if dry_run:
+        echo(recipe.describe())
+        return None
+    spec = recipe.spec
+    if spark is None:
+        spark = get_or_create_session(master=spec.spark.master if use_recipe_master else None,
+                                      conf=spec.spark.conf, app_name=spec.spark.app_name or f"thresher:{spec.name}")
+    run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    t_start = time.perf_counter()
+
+    source = _read(spark, recipe)
+    _check_contract(recipe, source)
+    final, steps = _execute(recipe, source)
+
+    outputs: dict[str, str] = {}
+    kept = final.where(live()).drop(*INTERNAL_COLUMNS)
+    rejects = final.where(~live()).withColumnsRenamed(REJECT_COLUMNS)
+    stats_df = spark.createDataFrame(
+        stats_rows(steps, run_id, spec.name, recipe.hash, started), STATS_SCHEMA)
+    out = spec.output
+    if out is not None:
+        info = {"thresher.recipe": spec.name, "thresher.recipe_hash": recipe.hash,
+                "thresher.run_id": run_id}
+        if out.rejects:
+            write_output(rejects, format=out.format, path=out.rejects, mode=out.mode, commit_info=info)
+            outputs["rejects"] = f"{out.format} {out.rejects}"
+        write_output(kept, format=out.format, path=out.path, mode=out.mode,
+                     partition_by=list(out.partition_by), commit_info=info)
+        outputs["kept"] = f"{out.format} {out.path}"
+        if out.stats:
+            write_output(stats_df, format=out.format, path=out.stats, mode=out.mode, commit_info=info)
+            outputs["stats"] = f"{out.format} {out.stats}"
+        final.unpersist()
+        kept = read_output(spark, format=out.format, path=out.path)
+        if out.rejects:
+            rejects = read_output(spark, format=out.format, path=out.rejects)
+    summary = format_summary(steps, recipe=spec.name, recipe_hash=recipe.hash, run_id=run_id,
+                             total_seconds=time.perf_counter() - t_start, outputs=outputs)
+    echo(summary)
+    return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary)
+
+
+def _read(spark, recipe: Recipe) -> DataFrame:
+    inp = recipe.spec.input
+    df = read_input(spark, format=inp.format, path=inp.path, options=dict(inp.options),
+                    text_unit=inp.text_unit)
+    columns = dict(df.dtypes)
+    if inp.text_column not in columns:
+        raise InputError(f"input {inp.path} has no text column '{inp.text_column}' "
+                         f"(columns: {', '.join(columns)}); set input.text_column")
+    if columns[inp.text_column] != "string":
+        raise InputError(f"input {inp.path}: text column '{inp.text_column}' is "
+                         f"{columns[inp.text_column]}, expected string")
+    clash = [c for c in (*INTERNAL_COLUMNS, *REJECT_COLUMNS.values()) if c in columns]
+    if clash:
+        raise InputError(f"input {inp.path} has columns reserved by thresher: {', '.join(clash)}")
+    if inp.id_column is None:
+        if "id" in columns:
+            raise InputError(f"input {inp.path} has a column 'id' but input.id_column is not set: "
+                             "set id_column: id to use it, or rename it (thresher would generate 'id')")
+        df = with_content_ids(df, inp.text_column)
+    elif inp.id_column not in columns:
+        raise InputError(f"input {inp.path} has no id column '{inp.id_column}' "
+                         f"(columns: {', '.join(columns)})")
+    return df
+
+
+_FAMILIES = {
+    "string": lambda t: t == "string",
+    "numeric": lambda t: t in ("tinyint", "smallint", "int", "bigint", "float", "double")
+    or t.startswith("decimal"),
+    "any": lambda t: True,
+}
+
+
+def _check_contract(recipe: Recipe, df: DataFrame) -> None:
+    """Every column a step reads exists (from the input or an earlier step) with the right type."""
+    available = dict(df.dtypes)
+    added_by: dict[str, str] = {}
+    for op in recipe.operators:
+        for column, family in op.requires().items():
+            if column not in available:
+                origin = "; the input has: " + ", ".join(available)
+                raise ColumnContractError(
+                    f"step {op.ctx.step} ({op.name}) needs column '{column}', which neither the "
+                    f"input nor an earlier step provides{origin}")
+            dtype = available[column]
+            if dtype != "?" and not _FAMILIES[family](dtype):
+                raise ColumnContractError(f"step {op.ctx.step} ({op.name}) needs column '{column}' "
+                                          f"to be {family}, but it is {dtype}")
+        for column in op.adds():
+            available[column] = "?"  # type known only after Spark analyses the step
+            added_by[column] = op.name
+    out = recipe.spec.output
+    if out is not None:
+        missing = [c for c in out.partition_by if c not in available]
+        if missing:
+            raise ColumnContractError(f"output.partition_by names missing columns: {', '.join(missing)}")
+
+
+def _prepare(recipe: Recipe, df: DataFrame) -> DataFrame:
+    text = F.col(recipe.spec.input.text_column)
+    empty = text.isNull() | (F.trim(text) == "")
+    return df.withColumns({
+        DROP_REASON: F.when(empty, F.lit(EMPTY_REASON)),
+        DROP_STEP: F.when(empty, F.lit(0)),
+        DROP_DETAIL: F.when(empty, F.when(text.isNull(), F.lit("text is null"))
+                            .otherwise(F.lit("text is blank"))),
+    })
+
+
+def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
+    rows = df.groupBy(DROP_STEP, DROP_REASON).count().collect()
+    total = sum(r["count"] for r in rows)
+    return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"] for r in rows if r[DROP_REASON] is not None}
+
+
+def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepStats]]:
+    ops = recipe.operators
+    names = [READ_STEP] + [op.name for op in ops]
+    level = StorageLevel.MEMORY_AND_DISK
+    seconds: dict[int, float] = {}
+    current = _prepare(recipe, source).persist(level)
+    t = time.perf_counter()
+    rows_in, drops = _drop_counts(current)
+    _check_unique_ids(recipe, current)
+    seconds[0] = time.perf_counter() - t
+    if recipe.spec.execution.mode == "staged":
+        for op in ops:
+            t = time.perf_counter()
+            nxt = op.transform(current).persist(level)
+            total, counts = _drop_counts(nxt)
+            seconds[op.ctx.step] = time.perf_counter() - t
+            if total != rows_in:
+                raise ThresherError(f"step {op.ctx.step} ({op.name}) changed the row count from "
+                                    f"{rows_in} to {total}: operators must mark drops, not remove rows")
+            drops.update({k: v for k, v in counts.items() if k[0] == op.ctx.step})
+            current.unpersist()
+            current = nxt
+    else:
+        chained = current
+        for op in ops:
+            chained = op.transform(chained)
+        final = chained.persist(level)
+        total, drops = _drop_counts(final)  # untimed per step: the whole recipe is one plan
+        current.unpersist()
+        current = final
+        if total != rows_in:
+            raise ThresherError(f"the recipe changed the row count from {rows_in} to {total}: "
+                                "operators must mark drops, not remove rows")
+    return current, build_step_stats(rows_in, names, drops, seconds)
+
+
+def _check_unique_ids(recipe: Recipe, df: DataFrame) -> None:
+    id_column = recipe.spec.input.id_column
+    if id_column is None:
+        return  # generated ids are unique by construction
+    dupes = (df.groupBy(id_column).count().where(F.col("count") > 1)
+             .orderBy(F.desc("count"), id_column).limit(3).collect())
+    if dupes:
+        examples = ", ".join(f"{r[id_column]!r} x{r['count']}" for r in dupes)
+        raise InputError(f"input {recipe.spec.input.path}: id column '{id_column}' is not unique "
+                         f"(e.g. {examples}); ids must identify one document each")

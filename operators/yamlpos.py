@@ -1,0 +1,54 @@
+"""YAML loading that remembers the line of every value, for error messages."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import RecipeError
+
+Path_ = tuple  # a key path such as ("steps", 1, "word_count_filter", "min")
+
+
+def load_with_lines(text: str, file: str | None = None) -> tuple[Any, dict[Path_, int]]:
+    """Parse YAML; return the data and a map from key path to 1-based line number."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RecipeError(f"malformed YAML: {problem}", file=file,
+                          line=mark.line + 1 if mark else None) from None
+    if root is None:
+        return None, {}
+    lines: dict[Path_, int] = {}
+    _walk(root, (), lines)
+    data = yaml.safe_load(text)
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) \
+                else _scalar(key_node)
+            _walk(value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, path + (index,), lines)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    constructor = yaml.SafeLoader("")
+    return constructor.construct_object(node)
+
+
+def line_of(lines: dict[Path_, int], path: Path_) -> int | None:
+    """Line of the deepest known prefix of ``path`` (an unknown key points at its parent)."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
