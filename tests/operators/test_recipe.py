@@ -120,8 +120,9 @@ def test_overrides_by_number_and_by_name(tmp_path):
 
 def test_path_variables(tmp_path, monkeypatch):
     monkeypatch.setenv("THRESHER_TEST_ROOT", "/data/lake")
-    body = GOOD.replace("path: data/in", "path: ${recipe_dir}/../in").replace(
-        "path: out/t", "path: ${env:THRESHER_TEST_ROOT}/t")
+    # quoted: a bare ${...} inside a YAML flow mapping {...} does not parse
+    body = GOOD.replace("path: data/in", "path: '${recipe_dir}/../in'").replace(
+        "path: out/t", "path: '${env:THRESHER_TEST_ROOT}/t'")
     r = Recipe.from_yaml(write(tmp_path, body))
     assert r.spec.input.path == os.path.abspath(tmp_path / ".." / "in")
     assert r.spec.output.path == "/data/lake/t"

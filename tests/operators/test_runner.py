@@ -53,13 +53,13 @@ def test_run_accounts_for_every_row(spark, corpus, tmp_path):
     rejects = {r.doc: (r.drop_reason, r.drop_step) for r in result.rejects.collect()}
     assert rejects == {
         "d1": ("exact_dedup:duplicate", 2), "d2": ("exact_dedup:duplicate", 2),
-        "d3": ("word_count_filter:below_min", 1),
+        "d3": ("word_count_filter:too_few_words", 1),
         "d5": ("read:empty", 0), "d6": ("read:empty", 0),
     }
     steps = [(s.step, s.op, s.rows_in, s.rows_out, s.dropped_by_reason) for s in result.steps]
     assert steps == [
         (0, "read", 7, 5, {"read:empty": 2}),
-        (1, "word_count_filter", 5, 4, {"word_count_filter:below_min": 1}),
+        (1, "word_count_filter", 5, 4, {"word_count_filter:too_few_words": 1}),
         (2, "exact_dedup", 4, 2, {"exact_dedup:duplicate": 2}),
     ]
     # the stats table written beside the output says the same
@@ -71,7 +71,7 @@ def test_run_accounts_for_every_row(spark, corpus, tmp_path):
     # the rejects carry the evidence
     detail = result.rejects.where("doc = 'd3'").first().drop_detail
     assert "2" in detail and "5" in detail
-    assert "word_count_filter:below_min=1" in result.summary
+    assert "word_count_filter:too_few_words=1" in result.summary
 
 
 def test_fused_mode_gives_the_same_answer(spark, corpus, tmp_path):

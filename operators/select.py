@@ -1,0 +1,211 @@
+"""``select``: keep rows by a score, with fixed bounds or as the best fraction.
+
+Two modes, exactly one per step:
+
+* **threshold** (``min`` and/or ``max``): keep live rows with ``min <= value <= max``.
+  A row-local filter: each row is judged on its own value.
+* **top fraction** (``top_fraction``): rank the live rows by the score and keep the best
+  ``top_fraction`` of them, counted in rows or, with ``weight: chars``, in characters of
+  the text column (PreSelect keeps the best 10% of characters).
+
+Top-fraction semantics, precisely:
+
+1. Only live rows (no earlier drop reason) take part: they alone make the ranking
+   and the total, so rows dropped earlier never shift the cut.
+2. Order: by the score (``descending: true`` = highest first), ties broken by the
+   document id ascending, so the order is total and the verdicts do not depend on
+   partitioning. Null scores (and NaN, which is treated as null) rank last.
+3. Weight of a row: 1 (``rows``) or ``length(text)`` (``chars``; a null text weighs 0).
+   ``total`` = the summed weight of all live rows, null-score rows included (they are
+   part of the corpus, ranked last).
+4. A row is kept iff the summed weight of the rows strictly before it in that order
+   is < ``top_fraction * total``. The comparison is exact (rational arithmetic on
+   the decimal value of ``top_fraction``), so 0.3 of 10 rows keeps exactly 3. The
+   first row in the order is always kept, so at least one row survives whenever
+   there is a live row (this matters only when every weight is 0). With ``chars``
+   the last kept row may cross the budget: the kept characters are the smallest
+   prefix of the ranking that reaches ``top_fraction`` of the total.
+5. Rows with a null (or NaN) score are always dropped with reason ``null``.
+
+Reasons: ``below_min``, ``above_max``, ``not_in_top_fraction``, ``null``; the detail
+holds the row's value and the bound or the cut.
+
+Implementation of top fraction: a global ranking is one window without
+``partitionBy``, which Spark runs in a single partition. To keep that cheap the
+window runs on a narrow projection of the live rows (id, score, weight) and the
+verdict is joined back by id; the id column must be unique and non-null (the runner
+guarantees it). Everything stays lazy: no action runs inside ``transform``.
+
+Example::
+
+    - select: {column: quality, min: 0.2, max: 1.0}                           # threshold
+    - select: {column: preselect_score, top_fraction: 0.1, weight: chars}      # top 10% of chars
+"""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import DoubleType, FloatType
+
+from .base import DropRule, Operator, OpParams, live, mark_drops
+from .registry import register
+
+# Temporary columns of the top-fraction verdict (dropped before returning).
+_K = "_thresher_select_id"
+_V = "_thresher_select_value"
+_W = "_thresher_select_weight"
+_RANK = "_thresher_select_rank"
+_BEFORE = "_thresher_select_before"
+_TOTAL = "_thresher_select_total"
+_KEEP = "_thresher_select_keep"
+_LAST = "_thresher_select_last_kept"
+_TEMP = (_K, _V, _W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
+
+
+@register("select")
+class Select(Operator):
+    """Keep rows whose score lies within bounds, or the best fraction of rows by score.
+
+    Threshold mode keeps ``min <= column <= max`` (either bound may be left out); top-
+    fraction mode keeps the best ``top_fraction`` of live rows (or of their characters)
+    ranked by ``column``, ties broken by id. Null and NaN scores are dropped as ``null``.
+    See the module docstring for the exact cut rule.
+
+    Example::
+
+        - select: {column: quality, min: 0.2, max: 1.0}
+        - select: {column: preselect_score, top_fraction: 0.1, weight: chars}
+    """
+
+    class Params(OpParams):
+        column: str = Field(description="Numeric score column to select on.")
+        min: float | None = Field(
+            None, description="Threshold mode: keep rows with value >= min (inclusive).")
+        max: float | None = Field(
+            None, description="Threshold mode: keep rows with value <= max (inclusive).")
+        top_fraction: float | None = Field(
+            None, gt=0, le=1,
+            description="Top-fraction mode: keep the best fraction of live rows, in (0, 1]; "
+                        "a row is kept iff the weight of the rows ranked strictly before it "
+                        "is < top_fraction * total live weight.")
+        descending: bool = Field(
+            True, description="Top-fraction mode: true ranks the highest scores first, "
+                              "false the lowest. Ties are broken by id ascending.")
+        weight: Literal["rows", "chars"] = Field(
+            "rows", description="Top-fraction mode: count the fraction in rows, or in "
+                                "characters of the text column (PreSelect keeps 10% of chars).")
+
+        @model_validator(mode="after")
+        def _exactly_one_mode(self) -> "Select.Params":
+            threshold = self.min is not None or self.max is not None
+            top = self.top_fraction is not None
+            if threshold and top:
+                raise ValueError("give either min/max (threshold mode) or top_fraction "
+                                 "(top-fraction mode), not both")
+            if not threshold and not top:
+                raise ValueError("give min and/or max (threshold mode) or top_fraction "
+                                 "(top-fraction mode); found none of them")
+            for name in ("min", "max"):
+                value = getattr(self, name)
+                if value is not None and math.isnan(value):
+                    raise ValueError(f"{name} must be a number, found NaN")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+            if threshold:
+                stray = sorted({"descending", "weight"} & self.model_fields_set)
+                if stray:
+                    raise ValueError(f"{' and '.join(stray)} only apply to top_fraction mode, "
+                                     "not to min/max")
+            return self
+
+    @property
+    def top_mode(self) -> bool:
+        return self.params.top_fraction is not None
+
+    def requires(self) -> dict[str, str]:
+        p = self.params
+        needs = {p.column: "numeric"}
+        if self.top_mode:
+            needs[self.ctx.id_column] = "any"
+            if p.weight == "chars":
+                needs[self.ctx.text_column] = "string"
+        return needs
+
+    # ------------------------------------------------------------------ helpers
+    def _is_null(self, df: DataFrame) -> Column:
+        """Null, or NaN for float/double columns (NaN sorts above every number in Spark)."""
+        v = F.col(self.params.column)
+        if isinstance(df.schema[self.params.column].dataType, (FloatType, DoubleType)):
+            return v.isNull() | F.isnan(v)
+        return v.isNull()
+
+    def _null_rule(self, df: DataFrame) -> DropRule:
+        col = self.params.column
+        return DropRule("null", self._is_null(df), F.lit(f"{col} is null or NaN"))
+
+    # ---------------------------------------------------------------- transform
+    def transform(self, df: DataFrame) -> DataFrame:
+        return self._top(df) if self.top_mode else self._threshold(df)
+
+    def _threshold(self, df: DataFrame) -> DataFrame:
+        p = self.params
+        v = F.col(p.column)
+        rules = [self._null_rule(df)]
+        if p.min is not None:
+            rules.append(DropRule("below_min", v < F.lit(p.min),
+                                  F.format_string("%s=%s < min=%s", F.lit(p.column), v,
+                                                  F.lit(repr(p.min)))))
+        if p.max is not None:
+            rules.append(DropRule("above_max", v > F.lit(p.max),
+                                  F.format_string("%s=%s > max=%s", F.lit(p.column), v,
+                                                  F.lit(repr(p.max)))))
+        return mark_drops(df, rules, self.ctx)
+
+    def _top(self, df: DataFrame) -> DataFrame:
+        p = self.params
+        id_col = self.ctx.id_column
+        fraction = Fraction(repr(p.top_fraction))  # the decimal the user wrote: 0.3 -> 3/10
+        sort_value = F.when(~self._is_null(df), F.col(p.column))
+        weight = (F.lit(1) if p.weight == "rows"
+                  else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+
+        # Narrow projection of live rows; the single-partition window runs on this only.
+        proj = df.where(live()).select(F.col(id_col).alias(_K), sort_value.alias(_V),
+                                       weight.alias(_W))
+        by_value = (F.col(_V).desc_nulls_last() if p.descending else F.col(_V).asc_nulls_last())
+        ordered = Window.orderBy(by_value, F.col(_K).asc())
+        everything = Window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+        ranked = proj.select(
+            _K, _V,
+            F.row_number().over(ordered).alias(_RANK),
+            F.coalesce(F.sum(_W).over(ordered.rowsBetween(Window.unboundedPreceding, -1)),
+                       F.lit(0)).cast("long").alias(_BEFORE),
+            F.sum(_W).over(everything).cast("long").alias(_TOTAL),
+        )
+        # before < fraction * total  <=>  before * den < num * total, exactly.
+        dec = "decimal(38,0)"
+        num = F.lit(Decimal(fraction.numerator)).cast(dec)
+        den = F.lit(Decimal(fraction.denominator)).cast(dec)
+        keep = (F.col(_RANK) == 1) | (F.col(_BEFORE).cast(dec) * den < F.col(_TOTAL).cast(dec) * num)
+        last_kept = F.when(F.col(_KEEP), F.col(_V))
+        verdict = ranked.withColumn(_KEEP, keep).withColumn(
+            _LAST, (F.min(last_kept) if p.descending else F.max(last_kept)).over(everything)
+        ).select(_K, _KEEP, _RANK, _BEFORE, _TOTAL, _LAST)
+
+        joined = df.join(verdict, F.col(id_col) == F.col(_K), "left")
+        unit = "rows" if p.weight == "rows" else "chars"
+        detail = F.format_string(
+            f"%s=%s; rank %d among live rows; %d {unit} rank before it >= top_fraction %s x "
+            f"%d {unit} total; last kept %s=%s (ties by {id_col} ascending)",
+            F.lit(p.column), F.col(p.column), F.col(_RANK), F.col(_BEFORE),
+            F.lit(repr(p.top_fraction)), F.col(_TOTAL), F.lit(p.column), F.col(_LAST),
+        )
+        rules = [self._null_rule(df),
+                 DropRule("not_in_top_fraction", ~F.col(_KEEP), detail)]
+        return mark_drops(joined, rules, self.ctx).drop(*_TEMP)

@@ -1,0 +1,235 @@
+"""The `select` operator: threshold and top-fraction modes, on content."""
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import pytest
+from pydantic import ValidationError
+
+from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from operators.registry import get_operator
+from operators.select import Select
+
+SCHEMA = (f"id long, text string, score double, {DROP_REASON} string, {DROP_STEP} int, "
+          f"{DROP_DETAIL} string")
+PRE = ("earlier:too_short", 1, "chars=1 < 5")  # a drop made by an earlier step
+CTX = dict(text_column="text", id_column="id", step=3)
+
+
+def make(spark, rows):
+    """rows: (id, text, score) live, or (id, text, score, PRE) pre-dropped."""
+    data = [(r[0], r[1], r[2], *(r[3] if len(r) > 3 else (None, None, None))) for r in rows]
+    return spark.createDataFrame(data, SCHEMA)
+
+
+def bind(**params):
+    op = Select(**params)
+    return op.bind(StepContext(**CTX, op_name=op.name))
+
+
+def verdicts(df):
+    """id -> (reason, step, detail); (None, None, None) for kept rows."""
+    return {r["id"]: (r[DROP_REASON], r[DROP_STEP], r[DROP_DETAIL])
+            for r in df.select("id", DROP_REASON, DROP_STEP, DROP_DETAIL).collect()}
+
+
+def kept(df):
+    return {i for i, (reason, _, _) in verdicts(df).items() if reason is None}
+
+
+def reasons(df):
+    return {i: v[0] for i, v in verdicts(df).items()}
+
+
+# ----------------------------------------------------------------- threshold mode
+
+def test_threshold_bounds_inclusive_with_details_nulls_and_predropped(spark):
+    df = make(spark, [
+        (1, "a", 0.1), (2, "b", 0.2), (3, "c", 0.5), (4, "d", 1.0), (5, "e", 1.1),
+        (6, "f", None), (7, "g", float("nan")),
+        (8, "h", 0.0, PRE), (9, "i", None, PRE),
+    ])
+    out = bind(column="score", min=0.2, max=1.0).transform(df)
+    v = verdicts(out)
+    assert v[1] == ("select:below_min", 3, "score=0.1 < min=0.2")
+    assert v[5] == ("select:above_max", 3, "score=1.1 > max=1.0")
+    assert v[6] == ("select:null", 3, "score is null or NaN")
+    assert v[7] == ("select:null", 3, "score is null or NaN")
+    assert kept(out) == {2, 3, 4}
+    assert v[8] == v[9] == PRE  # earlier drops untouched (first reason wins)
+    assert out.columns == df.columns and len(v) == 9
+
+
+def test_threshold_one_bound_on_integer_column(spark):
+    df = spark.createDataFrame(
+        [(1, "a", 3, None, None, None), (2, "b", 10, None, None, None),
+         (3, "c", None, None, None, None)],
+        f"id long, text string, n int, {DROP_REASON} string, {DROP_STEP} int, {DROP_DETAIL} string")
+    out = bind(column="n", min=5).transform(df)
+    v = verdicts(out)
+    assert v[1] == ("select:below_min", 3, "n=3 < min=5.0")
+    assert v[2] == (None, None, None)
+    assert v[3][0] == "select:null"
+    assert reasons(bind(column="n", max=5).transform(df)) == {
+        1: None, 2: "select:above_max", 3: "select:null"}
+
+
+# ------------------------------------------------------------- top-fraction mode
+
+def test_top_fraction_rows_is_exact_and_ignores_dead_rows(spark):
+    live_rows = [(i, "x", float(i)) for i in range(1, 11)]
+    # Pre-dropped rows with the best scores must neither be kept nor shift the cut.
+    dead = [(100 + i, "x", 50.0 + i, PRE) for i in range(5)]
+    df = make(spark, live_rows + dead)
+    out = bind(column="score", top_fraction=0.3).transform(df)
+    assert kept(out) == {8, 9, 10}  # 0.3 x 10 rows = exactly 3 (no float round-up to 4)
+    v = verdicts(out)
+    assert all(v[100 + i] == PRE for i in range(5))
+    assert v[7] == ("select:not_in_top_fraction", 3,
+                    "score=7.0; rank 4 among live rows; 3 rows rank before it >= top_fraction 0.3 "
+                    "x 10 rows total; last kept score=8.0 (ties by id ascending)")
+    assert {i for i, r in reasons(out).items() if r == "select:not_in_top_fraction"} == set(range(1, 8))
+
+    asc = bind(column="score", top_fraction=0.3, descending=False).transform(df)
+    assert kept(asc) == {1, 2, 3}
+    assert verdicts(asc)[4][2].endswith("last kept score=3.0 (ties by id ascending)")
+
+
+def test_top_fraction_ties_broken_by_id(spark):
+    df = make(spark, [(9, "x", 1.0), (3, "x", 1.0), (5, "x", 1.0), (1, "x", 1.0),
+                      (7, "x", 2.0), (2, "x", 0.5)])
+    # order: 7 (2.0), then the 1.0 ties by id 1, 3, 5, 9, then 2 -> top 3 = {7, 1, 3}
+    assert kept(bind(column="score", top_fraction=0.5).transform(df)) == {7, 1, 3}
+    # ascending: 2 (0.5), then ties 1, 3, 5, 9 by id -> top 3 = {2, 1, 3}
+    assert kept(bind(column="score", top_fraction=0.5, descending=False).transform(df)) == {2, 1, 3}
+
+
+def test_top_fraction_nulls_rank_last_count_in_total_and_are_dropped(spark):
+    df = make(spark, [(1, "x", 4.0), (2, "x", 3.0), (3, "x", 2.0), (4, "x", 1.0),
+                      (5, "x", None), (6, "x", float("nan"))])
+    out = bind(column="score", top_fraction=0.5).transform(df)  # 0.5 x 6 live rows = 3
+    assert reasons(out) == {1: None, 2: None, 3: None, 4: "select:not_in_top_fraction",
+                            5: "select:null", 6: "select:null"}
+    # ascending: nulls still rank last, not first; NaN is not "largest"
+    out = bind(column="score", top_fraction=0.5, descending=False).transform(df)
+    assert kept(out) == {4, 3, 2}
+    # all of them: the non-null rows are kept, the nulls still dropped as null
+    out = bind(column="score", top_fraction=1.0).transform(df)
+    assert kept(out) == {1, 2, 3, 4}
+    assert verdicts(out)[5] == ("select:null", 3, "score is null or NaN")
+
+
+def test_top_fraction_chars_hand_computed(spark):
+    rows = [(1, "a" * 50, 0.9), (2, "b" * 30, 0.8), (3, "c" * 10, 0.7), (4, "d" * 10, 0.6),
+            (5, "e" * 100, 0.5), (6, None, 0.95),  # null text weighs 0 chars
+            (7, "z" * 1000, 0.99, PRE)]            # dead: not in the 200-char total
+    df = make(spark, rows)
+    # total = 50+30+10+10+100 = 200 chars; order 6(0), 1(50), 2(30), 3(10), 4(10), 5(100)
+    # 0.4 -> cut 80: chars before 6=0, 1=0, 2=50, 3=80 (not < 80) -> keep {6, 1, 2}
+    out = bind(column="score", top_fraction=0.4, weight="chars").transform(df)
+    assert kept(out) == {6, 1, 2}
+    v = verdicts(out)
+    assert v[3] == ("select:not_in_top_fraction", 3,
+                    "score=0.7; rank 4 among live rows; 80 chars rank before it >= top_fraction "
+                    "0.4 x 200 chars total; last kept score=0.8 (ties by id ascending)")
+    assert v[7] == PRE
+    # 0.41 -> cut 82: 3 (80 before) is kept, 4 (90 before) is not
+    assert kept(bind(column="score", top_fraction=0.41, weight="chars").transform(df)) == {6, 1, 2, 3}
+    # 0.1 -> cut 20: 6 (0 before) and 1 (0 before) kept; 1 alone overshoots the budget
+    assert kept(bind(column="score", top_fraction=0.1, weight="chars").transform(df)) == {6, 1}
+
+
+def test_top_fraction_keeps_at_least_one_row(spark):
+    df = make(spark, [(1, "x", 1.0), (2, "x", 2.0), (3, "x", 3.0)])
+    assert kept(bind(column="score", top_fraction=0.01).transform(df)) == {3}
+    empty = make(spark, [(1, "", 1.0), (2, "", 2.0), (3, None, 3.0)])  # total weight 0
+    assert kept(bind(column="score", top_fraction=0.5, weight="chars").transform(empty)) == {3}
+    # no live rows at all: nothing changes
+    dead = make(spark, [(1, "x", 1.0, PRE), (2, "x", 2.0, PRE)])
+    assert verdicts(bind(column="score", top_fraction=0.5).transform(dead)) == {1: PRE, 2: PRE}
+
+
+def _reference(rows, fraction, descending, weight):
+    """Pure-Python model of the documented rule: id -> reason (None = kept)."""
+    def is_null(s):
+        return s is None or math.isnan(s)
+
+    live = [r for r in rows if len(r) == 3]
+    live.sort(key=lambda r: (is_null(r[2]), 0 if is_null(r[2]) else (-r[2] if descending else r[2]),
+                             r[0]))
+    w = (lambda r: 1) if weight == "rows" else (lambda r: len(r[1] or ""))
+    total = sum(w(r) for r in live)
+    out, before = {}, 0
+    for rank, r in enumerate(live):
+        keep = rank == 0 or before < Fraction(repr(fraction)) * total
+        out[r[0]] = ("select:null" if is_null(r[2]) else
+                     None if keep else "select:not_in_top_fraction")
+        before += w(r)
+    out.update({r[0]: PRE[0] for r in rows if len(r) > 3})
+    return out
+
+
+@pytest.mark.parametrize("fraction,descending,weight", [
+    (0.25, True, "rows"), (0.1, True, "chars"), (0.6, False, "chars")])
+def test_top_fraction_matches_reference_and_partitioning(spark, fraction, descending, weight):
+    rng = random.Random(7)
+    ids = rng.sample(range(10_000), 120)
+    rows = []
+    for i in ids:
+        score = rng.choice([None, float("nan")] + [round(rng.random(), 1)] * 8)  # many ties
+        text = "w" * rng.randint(0, 40)
+        rows.append((i, text, score, PRE) if rng.random() < 0.2 else (i, text, score))
+    df = make(spark, rows)
+    op = bind(column="score", top_fraction=fraction, descending=descending, weight=weight)
+    one = verdicts(op.transform(df.repartition(1)))
+    seven = verdicts(op.transform(df.repartition(7)))
+    assert one == seven
+    assert {i: v[0] for i, v in one.items()} == _reference(rows, fraction, descending, weight)
+
+
+def test_transform_is_lazy(spark):
+    df = make(spark, [(1, "x", 1.0), (2, "x", 2.0)])
+    sc = spark.sparkContext
+    sc.setJobGroup("select-lazy", "no actions inside transform")
+    try:
+        bind(column="score", top_fraction=0.5, weight="chars").transform(df)
+        bind(column="score", min=0.5).transform(df)
+        assert list(sc.statusTracker().getJobIdsForGroup("select-lazy")) == []
+    finally:
+        sc.setJobGroup(None, None)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------- params, contract
+
+@pytest.mark.parametrize("params,match", [
+    (dict(column="s", min=0.1, top_fraction=0.5), "not both"),
+    (dict(column="s"), "found none"),
+    (dict(column="s", top_fraction=0.0), "greater than 0"),
+    (dict(column="s", top_fraction=1.5), "less than or equal to 1"),
+    (dict(column="s", top_fraction=-0.1), "greater than 0"),
+    (dict(column="s", min=2.0, max=1.0), "greater than max"),
+    (dict(column="s", min=float("nan")), "NaN"),
+    (dict(column="s", min=0.1, weight="chars"), "only apply to top_fraction"),
+    (dict(column="s", top_fraction=0.5, weight="tokens"), "rows"),
+    (dict(column="s", top_fraction=0.5, fraction=0.5), "Extra inputs"),
+    (dict(min=0.5), "column"),
+])
+def test_param_validation(params, match):
+    with pytest.raises(ValidationError, match=match):
+        Select(**params)
+
+
+def test_valid_edges_and_contract():
+    assert Select(column="s", top_fraction=1.0).params.top_fraction == 1.0
+    assert Select(column="s", min=0.5, max=0.5).params.max == 0.5
+    assert get_operator("select") is Select
+    assert bind(column="s", min=0.1).requires() == {"s": "numeric"}
+    assert bind(column="s", top_fraction=0.1).requires() == {"s": "numeric", "id": "any"}
+    assert bind(column="s", top_fraction=0.1, weight="chars").requires() == {
+        "s": "numeric", "id": "any", "text": "string"}
+    assert bind(column="s", top_fraction=0.1).adds() == []
+    for name, field in Select.Params.model_fields.items():
+        assert field.description, name
+    assert "Example::" in (Select.__doc__ or "")
