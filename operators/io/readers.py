@@ -1,0 +1,97 @@
+"""Reading a recipe's input: parquet, jsonl, csv, text, delta.
+
+Every failure to find data becomes an ``InputError`` that names the path and the
+format; Spark's own "path does not exist" or "unable to infer schema" errors are
+translated too (they surface at read time for all formats but text).
+"""
+from __future__ import annotations
+
+import posixpath
+
+from ..errors import InputError, OutputError
+from .delta import read_delta
+from .fs import get_fs, is_hidden, walk_files
+from .parquet import recover
+
+FORMATS = ("parquet", "jsonl", "csv", "text", "delta")
+TEXT_UNITS = ("line", "file")
+_GLOB_CHARS = set("*?[]{}")
+
+
+def _has_visible_file(fs, path: str) -> bool:
+    if not fs.is_dir(path):
+        return not is_hidden(posixpath.basename(path))
+    return any(not is_hidden(posixpath.basename(f.path)) for f in walk_files(fs, path))
+
+
+def _check_exists(fs, path: str, fmt: str) -> None:
+    """InputError unless ``path`` (a file, folder or glob) matches at least one data file."""
+    where = f"input {path} (format {fmt})"
+    if _GLOB_CHARS & set(path):
+        matches = fs.glob(path)
+        if not matches:
+            if "{" in path and fs.local:  # Hadoop-only glob syntax: let Spark decide
+                return
+            raise InputError(f"{where}: no files match this pattern")
+        if not any(_has_visible_file(fs, m) for m in matches):
+            raise InputError(f"{where}: the pattern matches only empty folders or hidden files")
+        return
+    if not fs.exists(path):
+        raise InputError(f"{where}: no such file or folder")
+    if fmt != "delta" and not _has_visible_file(fs, path):
+        raise InputError(f"{where}: the folder holds no data files")
+
+
+def read_input(spark, *, format: str, path: str, options: dict | None = None,  # noqa: A002
+               text_unit: str = "line"):
+    """Read an input as a DataFrame.
+
+    * parquet: ``spark.read.parquet``; jsonl: ``spark.read.json`` (one object a line);
+      csv: ``spark.read.csv`` with ``header=true`` unless ``options`` say otherwise.
+    * text: ``text_unit="line"`` gives one row per line (column ``text``);
+      ``"file"`` one row per file (``text``, plus ``path``, the file's URI).
+    * delta: Spark's ``format("delta")`` where the JVM has Delta, else the current
+      snapshot's files from delta-rs (see operators/io/delta.py).
+
+    ``options`` go to Spark's reader. Local paths may be globs.
+    """
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import functions as F
+
+    if format not in FORMATS:
+        raise InputError(f"input {path}: unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    if format == "text" and text_unit not in TEXT_UNITS:
+        raise InputError(f"input {path}: text_unit must be 'line' or 'file', got {text_unit!r}")
+    try:
+        fs, norm = get_fs(path, spark)
+    except OutputError as exc:
+        raise InputError(f"input {path} (format {format}): {exc}") from exc
+    options = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (options or {}).items()}
+    if format in ("parquet", "delta") and not (_GLOB_CHARS & set(norm)):
+        try:
+            recover(fs, norm, cleanup=False)  # a swap a killed writer left half done
+        except OutputError:
+            pass  # a path with no parent (a root) cannot have thresher siblings
+    _check_exists(fs, norm, format)
+    where = fs.spark_path(norm)
+    try:
+        if format == "delta":
+            return read_delta(spark, fs, norm, options)
+        reader = spark.read
+        if format == "csv":
+            options = {"header": "true", **options}
+        reader = reader.options(**options)
+        if format == "parquet":
+            return reader.parquet(where)
+        if format == "jsonl":
+            return reader.json(where)
+        if format == "csv":
+            return reader.csv(where)
+        # text() sets wholetext itself, so it cannot come through options
+        df = reader.text(where, wholetext=text_unit == "file").withColumnRenamed("value", "text")
+        if text_unit == "file":
+            df = df.select("text", F.col("_metadata.file_path").alias("path"))
+        return df
+    except AnalysisException as exc:
+        raise InputError(f"input {path} (format {format}): Spark cannot read it: "
+                         f"{str(exc).splitlines()[0]}") from exc

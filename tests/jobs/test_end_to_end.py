@@ -1,0 +1,120 @@
+"""Whole runs in fresh processes: the quickstart, spark-submit, a kill -9 mid-commit, the notebook."""
+from __future__ import annotations
+
+import os
+import runpy
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    "the river runs past the old mill and the children play on the bank with their dogs",
+    "data engineers build pipelines that move the tables of a lake into a curated warehouse",
+    "a quiet morning in the valley with the sound of bells and the smell of fresh bread",
+]
+
+
+def env(**extra):
+    e = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+    e.update(extra)
+    return e
+
+
+@pytest.fixture()
+def small_recipe(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    texts = [SENTENCES[i % 3] + f" number {i}" for i in range(60)] + ["too short"] * 5
+    pd.DataFrame({"id": [f"d{i:03d}" for i in range(len(texts))], "text": texts}).to_parquet(
+        inp / "part-0.parquet")
+    recipe = tmp_path / "small.yaml"
+    recipe.write_text(textwrap.dedent(f"""
+        name: small
+        spark: {{master: "local[2]", conf: {{spark.sql.shuffle.partitions: 4}}}}
+        input: {{format: parquet, path: {inp}, id_column: id}}
+        steps:
+          - word_count_filter: {{min: 5}}
+        output: {{format: delta, path: {tmp_path / 'out'}, mode: overwrite}}
+    """))
+    return recipe
+
+
+def test_quickstart_cli(tmp_path):
+    out = tmp_path / "qs"
+    proc = subprocess.run(
+        [str(BIN / "thresher"), "run", "recipes/quickstart.yaml", "--set", f"output.path={out}/kept",
+         "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
+        cwd=REPO, env=env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "recipe quickstart" in proc.stdout and "exact_dedup:duplicate" in proc.stdout
+    assert f"kept     delta {out}/kept" in proc.stdout
+    kept = DeltaTable(str(out / "kept"))
+    rejects = DeltaTable(str(out / "rejects")).to_pandas()
+    stats = DeltaTable(str(out / "stats")).to_pandas().sort_values("step")
+    rows_in = stats.iloc[0].rows_in
+    assert rows_in == len(kept.to_pandas()) + len(rejects)
+    assert stats.iloc[-1].rows_out == len(kept.to_pandas())
+    info = kept.history(1)[0]
+    assert info.get("thresher.recipe") == "quickstart", info
+
+
+def test_spark_submit_job(small_recipe, tmp_path):
+    proc = subprocess.run(
+        [str(BIN / "spark-submit"), "--master", "local[1]", str(REPO / "jobs" / "run_recipe.py"),
+         str(small_recipe)],
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    kept = DeltaTable(str(tmp_path / "out")).to_pandas()
+    assert len(kept) == 60 and "too short" not in set(kept.text)
+
+
+def test_kill_9_mid_commit_leaves_previous_output(small_recipe, tmp_path):
+    first = subprocess.run([str(BIN / "thresher"), "run", str(small_recipe)], env=env(),
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    table = DeltaTable(str(tmp_path / "out"))
+    version, before = table.version(), table.to_pandas().sort_values("id").reset_index(drop=True)
+
+    # Second run keeps fewer rows, but is killed after writing its files, before committing.
+    proc = subprocess.Popen(
+        [str(BIN / "thresher"), "run", str(small_recipe), "--set", "steps.1.min=100"],
+        env=env(THRESHER_FAILPOINTS="before_commit=sleep:120"), stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        for line in proc.stderr:
+            if "failpoint before_commit" in line or time.time() > deadline:
+                break
+        assert proc.poll() is None, "the run ended before reaching the commit"
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver and its JVM
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    table = DeltaTable(str(tmp_path / "out"))
+    assert table.version() == version
+    after = table.to_pandas().sort_values("id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_notebook_runs_locally(spark, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("THRESHER_NOTEBOOK_OUT", str(tmp_path / "nb"))
+    monkeypatch.setenv("THRESHER_REPO", str(REPO))
+    namespace = runpy.run_path(str(REPO / "notebooks" / "quickstart.py"), init_globals={"spark": spark})
+    result = namespace["result"]
+    stats = result.stats.orderBy("step").collect()
+    assert stats[0].rows_in == stats[-1].rows_out + sum(r.dropped for r in stats)
+    assert result.output.count() == stats[-1].rows_out
+    assert "drop_reason" in capsys.readouterr().out
