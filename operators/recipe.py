@@ -85,10 +85,19 @@ class RecipeSpec(_Strict):
 class Recipe:
     """A validated recipe with its operators built and bound to their steps."""
 
-    def __init__(self, spec: RecipeSpec, operators: list[Operator], *, source: str | None = None):
+    def __init__(self, spec: RecipeSpec, operators: list[Operator], *, source: str | None = None,
+                 lines: dict | None = None):
         self.spec = spec
         self.operators = operators
         self.source = source
+        self._lines = lines or {}
+
+    def where(self, *key) -> str:
+        """``file:line`` of a recipe key such as ("input", "path"), for error messages."""
+        if not self.source:
+            return "recipe " + ".".join(map(str, key))
+        line = line_of(self._lines, tuple(key))
+        return f"{self.source}:{line}" if line else self.source
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -124,7 +133,7 @@ class Recipe:
             raise _recipe_error(exc, file, lines) from None
         spec = _expand_paths(spec, recipe_dir or os.getcwd(), file, lines)
         ops = [_build_operator(step, i, spec, file, lines) for i, step in enumerate(spec.steps)]
-        return cls(spec, ops, source=file)
+        return cls(spec, ops, source=file, lines=lines)
 
     # -- identity -------------------------------------------------------------------------
     @property

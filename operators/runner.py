@@ -64,14 +64,16 @@ def preflight(recipe: Recipe) -> None:
     """Checks that need no Spark: the input exists, no output is in the way."""
     inp = recipe.spec.input
     if os.path.isabs(inp.path) and not glob.glob(inp.path):
-        raise InputError(f"input path not found: {inp.path} (input.format {inp.format}"
-                         + (f", recipe {recipe.source})" if recipe.source else ")"))
+        raise InputError(f"{recipe.where('input', 'path')}: input path not found: {inp.path} "
+                         f"(input.format {inp.format})")
     out = recipe.spec.output
     if out is not None and out.mode == "error":
         for label, path in (("output", out.path), ("rejects", out.rejects), ("stats", out.stats)):
             if path and output_exists(format=out.format, path=path):
-                raise OutputExistsError(f"{label} already exists at {path} and output.mode is 'error'; "
-                                        "use mode: overwrite or append, or another path")
+                key = "path" if label == "output" else label
+                raise OutputExistsError(
+                    f"{recipe.where('output', key)}: {label} already exists at {path} and output.mode "
+                    "is 'error'; use mode: overwrite or append, or another path")
 
 
 def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run: bool = False,
@@ -128,7 +130,8 @@ def _read(spark, recipe: Recipe) -> DataFrame:
                     text_unit=inp.text_unit)
     columns = dict(df.dtypes)
     if inp.text_column not in columns:
-        raise InputError(f"input {inp.path} has no text column '{inp.text_column}' "
+        raise InputError(f"{recipe.where('input', 'text_column')}: input {inp.path} has no text "
+                         f"column '{inp.text_column}' "
                          f"(columns: {', '.join(columns)}); set input.text_column")
     if columns[inp.text_column] != "string":
         raise InputError(f"input {inp.path}: text column '{inp.text_column}' is "
@@ -142,7 +145,8 @@ def _read(spark, recipe: Recipe) -> DataFrame:
                              "set id_column: id to use it, or rename it (thresher would generate 'id')")
         df = with_content_ids(df, inp.text_column)
     elif inp.id_column not in columns:
-        raise InputError(f"input {inp.path} has no id column '{inp.id_column}' "
+        raise InputError(f"{recipe.where('input', 'id_column')}: input {inp.path} has no id "
+                         f"column '{inp.id_column}' "
                          f"(columns: {', '.join(columns)})")
     return df
 
