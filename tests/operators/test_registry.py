@@ -34,7 +34,10 @@ def test_builtin_operators_are_registered():
     assert expected <= names, expected - names
 
 
-@pytest.mark.parametrize("name", sorted(all_operators()))
+SHIPPED = sorted(n for n, c in all_operators().items() if not c.__module__.startswith("tests."))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_operator_builds_from_its_docstring_example(name):
     cls = get_operator(name)
     examples = docstring_examples(cls)
