@@ -1,0 +1,95 @@
+"""On a real standalone cluster (master + 2 one-core workers, separate JVMs, loopback).
+
+Drivers run as subprocesses: one process can hold only one SparkContext, and the
+rest of the suite holds a local one.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+from jobs.local_cluster import LocalCluster
+from jobs.package import build_zip
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = LocalCluster(workers=2, cores_per_worker=1, memory_per_worker="1g").start()
+    try:
+        assert c.alive_workers() == 2
+        yield c
+    finally:
+        pids = c.stop()
+        left = [p for p in pids if pid_alive(p)]
+        assert len(pids) == 3 and not left, f"cluster processes still running: {left}"
+
+
+def env():
+    return dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+
+
+def quickstart(master: str, out: Path) -> tuple[list[str], list[tuple]]:
+    proc = subprocess.run(
+        [str(BIN / "thresher"), "run", str(REPO / "recipes" / "quickstart.yaml"),
+         "--set", f"spark.master={master}", "--set", f"output.path={out}/kept",
+         "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
+        env=env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    kept = sorted(DeltaTable(str(out / "kept")).to_pandas()["id"])
+    stats = DeltaTable(str(out / "stats")).to_pandas().sort_values("step")
+    return kept, [(r.step, r.op, r.rows_in, r.rows_out, dict(r.dropped_by_reason))
+                  for r in stats.itertuples()]
+
+
+def test_quickstart_same_answers_local_and_cluster(cluster, tmp_path):
+    kept_1, stats_1 = quickstart("local[1]", tmp_path / "l1")
+    kept_n, stats_n = quickstart("local[*]", tmp_path / "ln")
+    kept_c, stats_c = quickstart(cluster.master_url, tmp_path / "cl")
+    assert len(kept_1) > 1000
+    assert kept_1 == kept_n == kept_c
+    assert stats_1 == stats_n == stats_c
+
+
+def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
+    zip_path = build_zip(str(tmp_path / "dist"))
+    probe = tmp_path / "probe.py"
+    probe.write_text(textwrap.dedent("""
+        import operators, jobs.builtins
+        print("THRESHER_FROM", operators.__file__)
+    """))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    submit = [str(BIN / "spark-submit"), "--master", cluster.master_url, "--py-files", zip_path]
+    proc = subprocess.run(submit + [str(probe)], cwd=outside, env=env(), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"THRESHER_FROM {zip_path}" in proc.stdout or ".zip/operators" in proc.stdout, proc.stdout
+
+    run_recipe = tmp_path / "run_recipe.py"  # the job file alone, outside the repo
+    run_recipe.write_text((REPO / "jobs" / "run_recipe.py").read_text())
+    proc = subprocess.run(
+        submit + [str(run_recipe), str(REPO / "recipes" / "quickstart.yaml"),
+                  "--set", f"output.path={outside}/kept", "--set", "output.rejects=null",
+                  "--set", "output.stats=null"],
+        cwd=outside, env=env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "exact_dedup:duplicate=90" in proc.stdout
+    assert len(DeltaTable(str(outside / "kept")).to_pandas()) > 1000
