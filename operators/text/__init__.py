@@ -1,0 +1,18 @@
+"""Heuristic text operators: normalisation and Gopher/C4-style quality filters.
+
+Every operator is a Spark SQL expression (no Python UDFs). Importing this package
+registers them: ``normalize_text``, ``char_count_filter``, ``word_count_filter``,
+``mean_word_length_filter``, ``alpha_ratio_filter``, ``symbol_ratio_filter``,
+``line_end_ellipsis_filter``, ``bullet_line_filter``, ``stopword_filter``,
+``duplicate_line_fraction_filter`` and ``top_ngram_repetition_filter``.
+"""
+from . import gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
+from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, StopwordFilter,
+                     SymbolRatioFilter)
+from .length import CharCountFilter, MeanWordLengthFilter, WordCountFilter
+from .normalize import NormalizeText
+from .repetition import DuplicateLineFractionFilter, TopNgramRepetitionFilter
+
+__all__ = ["AlphaRatioFilter", "BulletLineFilter", "CharCountFilter", "DuplicateLineFractionFilter",
+           "LineEndEllipsisFilter", "MeanWordLengthFilter", "NormalizeText", "StopwordFilter",
+           "SymbolRatioFilter", "TopNgramRepetitionFilter", "WordCountFilter"]
