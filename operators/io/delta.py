@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from ..errors import DeltaError, InputError, OutputExistsError
 from ..session import has_native_delta
-from .fs import failpoint, is_hidden, walk_files
+from .fs import failpoint, is_hidden, staging_cleanup, walk_files
 from .parquet import (STAGING, data_files, delta_stats, read_footer, recover, sibling,
                       spark_write_parquet, swap_in)
 
@@ -144,7 +144,8 @@ def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag:
         raise DeltaError(f"{path}: the output schema has a type Delta does not support: {exc}") from exc
 
     staging = sibling(path, STAGING, tag)
-    try:
+    with staging_cleanup(fs, staging, f"writing Delta table {path} failed; its previous version "
+                         "is still current", DeltaError):
         spark_write_parquet(df, fs, staging, partition_by)
         files = data_files(fs, staging)
         with ThreadPoolExecutor(max_workers=16) as pool:  # footers only, I/O bound
@@ -166,15 +167,6 @@ def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag:
             failpoint("before_commit")
             dt.create_write_transaction(adds, mode, schema, partition_by=partition_by or None,
                                         commit_properties=props)
-    except BaseException as exc:
-        try:
-            fs.delete(staging)
-        except Exception:  # noqa: BLE001 - the next write deletes stale staging
-            pass
-        if isinstance(exc, (DeltaError, OutputExistsError)) or not isinstance(exc, Exception):
-            raise
-        raise DeltaError(f"writing Delta table {path} failed; its previous version is still "
-                         f"current: {type(exc).__name__}: {exc}") from exc
     try:
         fs.delete(staging)  # existing-table case: only hidden leftovers (_SUCCESS, .crc)
     except Exception:  # noqa: BLE001 - committed already; the next write deletes stale staging

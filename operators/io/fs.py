@@ -21,9 +21,10 @@ import re
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..errors import OutputError
+from ..errors import OutputError, OutputExistsError
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
@@ -253,3 +254,23 @@ def failpoint(name: str) -> None:
             raise OutputError(f"failpoint {name} raised (THRESHER_FAILPOINTS)")
         else:
             raise ValueError(f"THRESHER_FAILPOINTS: unknown action {action!r} for {name}")
+
+
+@contextmanager
+def staging_cleanup(fs, staging: str, failure: str, error_cls: type[OutputError] = OutputError):
+    """Delete ``staging`` if the block fails; wrap unexpected errors in ``error_cls``.
+
+    ``failure`` starts the message (e.g. "writing Parquet output X failed; the previous
+    output is intact"). Errors already of ``error_cls`` and non-Exceptions (KeyboardInterrupt)
+    pass as they are.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            fs.delete(staging)
+        except Exception:  # noqa: BLE001 - the next write deletes stale staging
+            pass
+        if isinstance(exc, (error_cls, OutputExistsError)) or not isinstance(exc, Exception):
+            raise
+        raise error_cls(f"{failure}: {type(exc).__name__}: {exc}") from exc

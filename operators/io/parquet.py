@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError, OutputExistsError
-from .fs import FileInfo, failpoint, is_hidden, split, walk_files
+from .fs import FileInfo, failpoint, is_hidden, split, staging_cleanup, walk_files
 
 STAGING, OLD, APPENDING = "staging", "old", "appending"
 STRING_PREFIX = 32  # like Delta's dataSkippingStringPrefixLength
@@ -154,7 +154,7 @@ def write_parquet(df, fs, path: str, *, mode: str, partition_by, tag: str) -> No
     if exists and mode == "error":
         raise OutputExistsError(f"output {path} exists and mode is 'error'")
     staging = sibling(path, STAGING, tag)
-    try:
+    with staging_cleanup(fs, staging, f"writing Parquet output {path} failed; the previous output is intact"):
         spark_write_parquet(df, fs, staging, partition_by)
         if exists and mode == "append":
             check_append_compatible(fs, path, staging)
@@ -166,15 +166,6 @@ def write_parquet(df, fs, path: str, *, mode: str, partition_by, tag: str) -> No
             fs.delete(pending)
         else:
             swap_in(fs, staging, path, tag)
-    except BaseException as exc:
-        try:
-            fs.delete(staging)
-        except Exception:  # noqa: BLE001 - the next write deletes stale staging
-            pass
-        if isinstance(exc, (OutputError, OutputExistsError)) or not isinstance(exc, Exception):
-            raise
-        raise OutputError(f"writing Parquet output {path} failed; the previous output is intact: "
-                          f"{type(exc).__name__}: {exc}") from exc
 
 
 def _layout(fs, root: str):
