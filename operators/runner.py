@@ -162,21 +162,18 @@ _FAMILIES = {
 def _check_contract(recipe: Recipe, df: DataFrame) -> None:
     """Every column a step reads exists (from the input or an earlier step) with the right type."""
     available = dict(df.dtypes)
-    added_by: dict[str, str] = {}
     for op in recipe.operators:
         for column, family in op.requires().items():
             if column not in available:
-                origin = "; the input has: " + ", ".join(available)
                 raise ColumnContractError(
                     f"step {op.ctx.step} ({op.name}) needs column '{column}', which neither the "
-                    f"input nor an earlier step provides{origin}")
+                    f"input nor an earlier step provides; columns available there: {', '.join(available)}")
             dtype = available[column]
             if dtype != "?" and not _FAMILIES[family](dtype):
                 raise ColumnContractError(f"step {op.ctx.step} ({op.name}) needs column '{column}' "
                                           f"to be {family}, but it is {dtype}")
         for column in op.adds():
             available[column] = "?"  # type known only after Spark analyses the step
-            added_by[column] = op.name
     out = recipe.spec.output
     if out is not None:
         missing = [c for c in out.partition_by if c not in available]
