@@ -6,6 +6,8 @@
 2. thresher: one recipe with the Gopher quality + repetition rules, ``local[2]``,
    ``execution: fused`` (one Spark plan), output Parquet. Timed around ``run()``,
    i.e. read, filter, count per reason and write; Spark's start-up is timed apart.
+   Its text metrics run as Java UDFs (the default); on the peer corpus it also runs
+   with them as Spark SQL expressions (``spark.thresher.textUdfs=off``), for the record.
 3. DataTrove: its own pipeline (ParquetReader -> GopherQualityFilter ->
    GopherRepetitionFilter -> ParquetWriter) under LocalPipelineExecutor(tasks=2,
    workers=2), in its own venv (see NOTES-datatrove.md), via ``datatrove_side.py``.
@@ -70,9 +72,12 @@ def ensure_datatrove_venv() -> str:
     return python
 
 
-def run_thresher(spark, data: Path, out: Path) -> dict:
+def run_thresher(spark, data: Path, out: Path, engine: str = "jvm") -> dict:
+    """``engine``: ``jvm`` (the text metrics as Java UDFs, the default path) or ``sql``
+    (the same metrics as Spark SQL expressions: spark.thresher.textUdfs=off)."""
     import jobs.builtins  # noqa: F401
     from operators import Recipe, run
+    from operators.text import udfs
 
     recipe = Recipe.from_dict({
         "name": "bench-heuristics",
@@ -81,14 +86,18 @@ def run_thresher(spark, data: Path, out: Path) -> dict:
         "output": {"format": "parquet", "path": str(out), "mode": "overwrite"},
         "execution": {"mode": "fused"},
     })
-    t = time.perf_counter()
-    result = run(recipe, spark=spark, echo=lambda s: None)
-    wall = time.perf_counter() - t
+    spark.conf.set(udfs.CONF, "on" if engine == "jvm" else "off")
+    try:
+        t = time.perf_counter()
+        result = run(recipe, spark=spark, echo=lambda s: None)
+        wall = time.perf_counter() - t
+    finally:
+        spark.conf.unset(udfs.CONF)
     steps = result.steps
     drops: dict[str, int] = {}
     for s in steps:
         drops.update(s.dropped_by_reason)
-    return {"engine": "thresher", "docs_in": steps[0].rows_in, "docs_kept": steps[-1].rows_out,
+    return {"engine": "thresher", "text_metrics": engine, "docs_in": steps[0].rows_in, "docs_kept": steps[-1].rows_out,
             "wall_s": round(wall, 3), "docs_per_s": round(steps[0].rows_in / wall, 1), "drops": drops}
 
 
@@ -126,6 +135,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=str(HERE / "work"))
     ap.add_argument("--results", default=str(HERE / "results"))
     ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--skip-sql", action="store_true",
+                    help="do not also time thresher's SQL-expression path on the peer corpus")
     args = ap.parse_args(argv)
     work, results = Path(args.work), Path(args.results)
     work.mkdir(parents=True, exist_ok=True)
@@ -150,6 +161,9 @@ def main(argv=None) -> int:
         if peer_docs != args.docs:
             report["runs"].append(dict(run_thresher(spark, small, work / "thresher-out"), data=str(small)))
         ours = report["runs"][-1]
+        if not args.skip_sql:
+            report["runs"].append(dict(run_thresher(spark, small, work / "thresher-out-sql", "sql"),
+                                       data=str(small)))
         out_same = work / ("thresher-out" if peer_docs != args.docs else "thresher-out-big")
         report["speedup_vs_datatrove"], report["agreement_on_peer_corpus"] = {}, {}
         for tokenizer in args.tokenizers.split(","):
@@ -179,7 +193,8 @@ def render(r: dict) -> str:
              "(not in the timings).", "",
              "| engine | corpus | docs in | kept | wall s | docs/s |", "|---|---|---:|---:|---:|---:|"]
     for run in r["runs"]:
-        name = run["engine"] + (f" ({run['tokenizer']} words)" if run["engine"] == "datatrove" else "")
+        name = run["engine"] + (f" ({run['tokenizer']} words)" if run["engine"] == "datatrove"
+                                 else f" ({run.get('text_metrics', 'sql')} metrics)")
         lines.append(f"| {name} | {Path(run['data']).name} | {run['docs_in']:,} | {run['docs_kept']:,} | "
                      f"{run['wall_s']:.1f} | {run['docs_per_s']:,.0f} |")
     for tokenizer, speedup in r.get("speedup_vs_datatrove", {}).items():

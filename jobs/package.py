@@ -32,7 +32,7 @@ def build_zip(out_dir: str) -> str:
             for folder, dirs, files in os.walk(os.path.join(ROOT, package)):
                 dirs[:] = sorted(d for d in dirs if d != "__pycache__")
                 for name in sorted(files):
-                    if name.endswith(".py"):
+                    if name.endswith((".py", ".jar")):  # the jar: operators/text/udfs.py
                         path = os.path.join(folder, name)
                         zf.write(path, os.path.relpath(path, ROOT))
     os.replace(tmp, target)

@@ -47,6 +47,9 @@ class StepContext:
     id_column: str = "id"
     step: int = 0
     op_name: str = ""
+    # Text metrics by compiled Java UDFs (True) or SQL expressions (False); None: the
+    # session decides at transform time (operators/text/udfs.py).
+    jvm_udfs: bool | None = None
 
 
 @dataclass(frozen=True)

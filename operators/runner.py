@@ -203,12 +203,13 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
     names = [READ_STEP] + [op.name for op in ops]
     level = StorageLevel.MEMORY_AND_DISK
     seconds: dict[int, float] = {}
-    current = _prepare(recipe, source).persist(level)
+    prepared = _prepare(recipe, source)
     t = time.perf_counter()
-    rows_in, drops = _drop_counts(current)
-    _check_unique_ids(recipe, current)
-    seconds[0] = time.perf_counter() - t
+    _check_unique_ids(recipe, source)  # reads the id column only
     if recipe.spec.execution.mode == "staged":
+        current = prepared.persist(level)
+        rows_in, drops = _drop_counts(current)
+        seconds[0] = time.perf_counter() - t
         for op in ops:
             t = time.perf_counter()
             nxt = op.transform(current).persist(level)
@@ -221,15 +222,17 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
             current.unpersist()
             current = nxt
     else:
-        chained = current
+        # One plan and one pass: the read step's drops and the rows in come from the
+        # final counts too (a dropped row keeps its step), so nothing is cached twice.
+        chained = prepared
         for op in ops:
             chained = op.transform(chained)
-        final = chained.persist(level)
-        total, drops = _drop_counts(final)  # untimed per step: the whole recipe is one plan
-        current.unpersist()
-        current = final
-        if total != rows_in:
-            raise ThresherError(f"the recipe changed the row count from {rows_in} to {total}: "
+        current = chained.persist(level)
+        rows_in, drops = _drop_counts(current)  # untimed per step: the whole recipe is one plan
+        seconds[0] = time.perf_counter() - t
+        read_rows = source.count()
+        if rows_in != read_rows:
+            raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
                                 "operators must mark drops, not remove rows")
     return current, build_step_stats(rows_in, names, drops, seconds)
 

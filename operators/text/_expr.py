@@ -11,6 +11,7 @@ Counting words and lines by splitting measured faster than any counting regex.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from pydantic import model_validator
@@ -18,6 +19,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ..base import DropRule, Filter, live, mark_drops
+from . import udfs
 
 # Python str.isspace() characters, as a Java character-class body (\s is ASCII-only
 # in Java; \p{Z} adds NBSP, the Unicode spaces and U+2028/9). Category classes
@@ -57,13 +59,15 @@ def count_substr(text: Column, s: str) -> Column:
     return F.floor(removed / len(s)).cast("int")
 
 
-def word_count(text: Column) -> Column:
+def word_count(text: Column, jvm: bool = False) -> Column:
     """``len(text.split())``."""
-    return F.size(words(text))
+    return udfs.call("thresher_word_count", text) if jvm else F.size(words(text))
 
 
-def word_chars(text: Column) -> Column:
+def word_chars(text: Column, jvm: bool = False) -> Column:
     """Total length of all ``str.split()`` tokens (= non-whitespace characters)."""
+    if jvm:
+        return udfs.call("thresher_word_chars", text)
     return F.length(F.regexp_replace(text, rx(f"{WS}+"), F.lit("")))
 
 
@@ -72,9 +76,9 @@ def words(text: Column) -> Column:
     return F.array_remove(F.split(text, rx(f"{WS}+"), -1), F.lit(""))
 
 
-def line_count(text: Column) -> Column:
+def line_count(text: Column, jvm: bool = False) -> Column:
     """``len(text.splitlines())`` (splitting beats counting with a regex)."""
-    return F.size(lines(text))
+    return udfs.call("thresher_line_count", text) if jvm else F.size(lines(text))
 
 
 def lines(text: Column) -> Column:
@@ -105,7 +109,8 @@ class MetricFilter(Filter):
     """A filter whose rules share measured values computed once per live row.
 
     Subclasses implement ``metrics()`` (name -> Column) and ``drop_rules(m)``, where
-    ``m`` maps the same names to Columns. ``transform`` computes the metrics into one
+    ``m`` maps the same names to Columns. ``metrics()`` uses the Java UDFs when
+    ``self.jvm`` is true (the session has them; see ``udfs.py``), else SQL expressions. ``transform`` computes the metrics into one
     temporary struct column (so a value used by several rules, their details and
     the reason/step/detail columns is computed once, and not at all for rows already
     dropped), marks drops, and removes the struct. ``rules()`` inlines the metrics,
@@ -119,6 +124,10 @@ class MetricFilter(Filter):
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:  # pragma: no cover
         raise NotImplementedError
 
+    @property
+    def jvm(self) -> bool:
+        return bool(self.ctx.jvm_udfs)
+
     def rules(self) -> list[DropRule]:
         return self.drop_rules(self.metrics())
 
@@ -128,6 +137,11 @@ class MetricFilter(Filter):
         return F.struct(*[col.alias(k) for k, col in metrics.items()])
 
     def transform(self, df: DataFrame) -> DataFrame:
+        if self.ctx.jvm_udfs is None:
+            ctx = dataclasses.replace(self.ctx, jvm_udfs=udfs.enable(df.sparkSession))
+            return self.bind(ctx).transform(df)
+        if self.jvm:
+            udfs.require(df.sparkSession)
         tmp = f"_thresher_metrics_{self.ctx.step}_{self.name}"
         metrics = self.metrics()
         df = df.withColumn(tmp, F.when(live(), self.metrics_struct(metrics)))

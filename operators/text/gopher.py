@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import unicodedata
+
 from pydantic import Field, field_validator, model_validator
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ..base import DropRule, OpParams
 from ..registry import register
+from . import udfs
 from ._expr import (ELLIPSIS, HWS, LB_CHAR, LINE_START, NOT_WS, WS_BODY, MetricFilter,
                     count_matches, count_substr, fmt, line_count, quote, ratio, word_count)
+
+# str.splitlines() boundaries: a bullet cannot contain one (it marks the start of a line).
+_LINE_BREAKS = set("\n\x0b\f\r\x1c\x1d\x1e\x85\u2028\u2029")
 
 GOPHER_STOPWORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 DEFAULT_BULLETS = ["•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "∙", "➢", "➤", "►",
@@ -41,9 +47,12 @@ class AlphaRatioFilter(MetricFilter):
                                         "one letter")
 
     def metrics(self) -> dict[str, Column]:
-        # One match per token that has a letter: from the token's start to its first letter.
-        alpha = count_matches(self.text, rf"(?<!{NOT_WS})[^{WS_BODY}\p{{L}}]*+\p{{L}}")
-        return {"alpha": alpha, "words": word_count(self.text)}
+        if self.jvm:
+            alpha = udfs.call("thresher_alpha_words", self.text)
+        else:
+            # One match per token that has a letter: from its start to its first letter.
+            alpha = count_matches(self.text, rf"(?<!{NOT_WS})[^{WS_BODY}\p{{L}}]*+\p{{L}}")
+        return {"alpha": alpha, "words": word_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         r = ratio(m["alpha"], m["words"])
@@ -70,7 +79,7 @@ class SymbolRatioFilter(MetricFilter):
         t = self.text
         return {"hashes": count_substr(t, "#"),
                 "ellipses": count_substr(t, "...") + count_substr(t, "\u2026"),
-                "words": word_count(t)}
+                "words": word_count(t, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         hi = self.params.max_ratio
@@ -96,8 +105,11 @@ class LineEndEllipsisFilter(MetricFilter):
         max_ratio: float = _ratio_field(0.3, "highest fraction of lines that end with an ellipsis")
 
     def metrics(self) -> dict[str, Column]:
-        ends = count_matches(self.text, rf"{ELLIPSIS}{HWS}*+(?={LB_CHAR}|\z)")
-        return {"ellipsis_lines": ends, "lines": line_count(self.text)}
+        if self.jvm:
+            ends = udfs.call("thresher_ellipsis_lines", self.text)
+        else:
+            ends = count_matches(self.text, rf"{ELLIPSIS}{HWS}*+(?={LB_CHAR}|\z)")
+        return {"ellipsis_lines": ends, "lines": line_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         r = ratio(m["ellipsis_lines"], m["lines"])
@@ -127,12 +139,18 @@ class BulletLineFilter(MetricFilter):
         def _non_empty(cls, v: list[str]) -> list[str]:
             if not v or any(b == "" for b in v):
                 raise ValueError("bullets must be a non-empty list of non-empty strings")
+            if any(set(b) & _LINE_BREAKS for b in v):
+                raise ValueError("a bullet cannot contain a line break")
             return v
 
     def metrics(self) -> dict[str, Column]:
-        marks = "|".join(quote(b) for b in sorted(set(self.params.bullets), key=len, reverse=True))
-        starts = count_matches(self.text, rf"{LINE_START}{HWS}*+(?:{marks})")
-        return {"bullet_lines": starts, "lines": line_count(self.text)}
+        bullets = sorted(set(self.params.bullets), key=len, reverse=True)
+        if self.jvm:
+            starts = udfs.call("thresher_bullet_lines", self.text, "\n".join(bullets))
+        else:
+            marks = "|".join(quote(b) for b in bullets)
+            starts = count_matches(self.text, rf"{LINE_START}{HWS}*+(?:{marks})")
+        return {"bullet_lines": starts, "lines": line_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         r = ratio(m["bullet_lines"], m["lines"])
@@ -174,8 +192,14 @@ class StopwordFilter(MetricFilter):
             return self
 
     def metrics(self) -> dict[str, Column]:
+        if self.jvm and all(_is_word_run(w) for w in self.params.stopwords):
+            return {"stopwords": udfs.call("thresher_stopwords", self.text,
+                                           "\n".join(self.params.stopwords))}
         edge = r"[\p{L}\p{N}\p{M}_]"
-        found = [F.when(self.text.rlike(rf"(?iu)(?<!{edge}){quote(w)}(?!{edge})"), 1).otherwise(0)
+        # Not a look-behind: Java's checks only the low surrogate of a letter outside the
+        # BMP. The consumed class skips lone low surrogates, so it sees whole code points.
+        before = r"(?:\A|[^\p{L}\p{N}\p{M}_\x{DC00}-\x{DFFF}])"
+        found = [F.when(self.text.rlike(rf"(?iu){before}{quote(w)}(?!{edge})"), 1).otherwise(0)
                  for w in self.params.stopwords]
         total = F.lit(0)
         for f in found:
@@ -186,3 +210,10 @@ class StopwordFilter(MetricFilter):
         lo = self.params.min_stopwords
         return [DropRule("too_few_stopwords", m["stopwords"] < lo,
                          fmt("stopwords=%d < min=%d", m["stopwords"], lo))]
+
+
+def _is_word_run(word: str) -> bool:
+    """True when every character is in the stop-word edge class (\\p{L}\\p{N}\\p{M}_): such
+    a word matches exactly when a whole run of word characters equals it, which is what
+    the Java UDF checks."""
+    return all(ch == "_" or unicodedata.category(ch)[0] in "LNM" for ch in word)

@@ -69,7 +69,7 @@ class WordCountFilter(MetricFilter):
         _range = check_range("min", "max")
 
     def metrics(self) -> dict[str, Column]:
-        return {"words": word_count(self.text)}
+        return {"words": word_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         p = self.params
@@ -94,7 +94,7 @@ class MeanWordLengthFilter(MetricFilter):
         _range = check_range("min", "max")
 
     def metrics(self) -> dict[str, Column]:
-        return {"mean": ratio(word_chars(self.text), word_count(self.text))}
+        return {"mean": ratio(word_chars(self.text, self.jvm), word_count(self.text, self.jvm))}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         p = self.params

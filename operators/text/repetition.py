@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from ..base import DropRule, OpParams
 from ..registry import register
+from . import udfs
 from ._expr import HWS, LB, NOT_WS, WS, MetricFilter, fmt, let, lines, ratio, rx, words
 
 # A paragraph break: a line break, then one or more blank (whitespace-only) lines' breaks.
@@ -58,6 +59,9 @@ class DuplicateLineFractionFilter(MetricFilter):
 
     def metrics(self) -> dict[str, Column]:
         p = self.params
+        if self.jvm:
+            dup = udfs.call("thresher_dup_units", self.text, p.unit, p.ignore_blank)
+            return {"dup": dup, "chars": F.length(self.text)}
         units = lines(self.text) if p.unit == "line" else paragraphs(self.text)
         if p.ignore_blank:
             units = F.filter(units, lambda u: u.rlike(NOT_WS))
@@ -69,7 +73,9 @@ class DuplicateLineFractionFilter(MetricFilter):
                 (_total_length(us) - _total_length(distinct)).alias("dup_chars")))
 
         # One metric holding the struct: separate fields would each copy the expression.
-        return {"dup": let(units, measure), "chars": F.length(self.text)}
+        # Null text: a null struct, as the UDF gives.
+        dup = F.when(self.text.isNotNull(), let(units, measure))
+        return {"dup": dup, "chars": F.length(self.text)}
 
     def drop_rules(self, metrics: Mapping[str, Column]) -> list[DropRule]:
         p, u = self.params, self.params.unit
@@ -174,16 +180,21 @@ class TopNgramRepetitionFilter(MetricFilter):
             return dict(sorted(v.items()))
 
     def metrics(self) -> dict[str, Column]:
+        """``top``: array of struct(gram, count), one per n in ``max_fractions`` order."""
         ns = list(self.params.max_fractions)
-        # Words are split once for all n; one struct metric (fields would copy it).
-        top = let(words(self.text), lambda ws: F.struct(*[top_ngram(ws, n).alias(f"top{n}")
-                                                          for n in ns]))
+        if self.jvm:
+            top = udfs.call("thresher_top_ngrams", self.text, ",".join(map(str, ns)))
+        else:
+            # Words are split once for all n; one array metric (fields would copy it).
+            top = F.when(self.text.isNotNull(), let(
+                words(self.text), lambda ws: F.array(*[top_ngram(ws, n) for n in ns])))
         return {"top": top, "chars": F.length(self.text)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
         out = []
-        for n, hi in self.params.max_fractions.items():
-            gram, count = m["top"][f"top{n}"]["gram"], m["top"][f"top{n}"]["count"]
+        for i, (n, hi) in enumerate(self.params.max_fractions.items()):
+            top = F.element_at(m["top"], i + 1)
+            gram, count = top["gram"], top["count"]
             r = ratio(F.length(gram).cast("long") * count, m["chars"])
             out.append(DropRule(f"top_{n}gram", r > hi, fmt(
                 f"top_{n}gram=%.3f > max=%.3f ('%s' x%d)", r, hi,

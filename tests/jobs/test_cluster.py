@@ -85,8 +85,10 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
 
     run_recipe = tmp_path / "run_recipe.py"  # the job file alone, outside the repo
     run_recipe.write_text((REPO / "jobs" / "run_recipe.py").read_text())
+    # textUdfs=on: the text filters' jar must come out of the zip and reach the
+    # executors (ADD JAR), or the run fails instead of falling back to SQL.
     proc = subprocess.run(
-        submit + [str(run_recipe), str(REPO / "recipes" / "quickstart.yaml"),
+        submit + ["--conf", "spark.thresher.textUdfs=on", str(run_recipe), str(REPO / "recipes" / "quickstart.yaml"),
                   "--set", f"output.path={outside}/kept", "--set", "output.rejects=null",
                   "--set", "output.stats=null"],
         cwd=outside, env=env(), capture_output=True, text=True, timeout=900)

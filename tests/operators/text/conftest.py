@@ -28,14 +28,16 @@ def make_df(spark):
     return make
 
 
-@pytest.fixture(scope="session")
-def run_op(make_df):
+@pytest.fixture(params=[False, True], ids=["sql", "jvm"])
+def run_op(request, make_df):
     """``run_op(op, texts, dropped=None)`` -> {id: Row(text, reason, step, detail)}, the
-    operator bound as step 1 under its own name."""
+    operator bound as step 1 under its own name. Every test that uses it runs twice:
+    metrics as SQL expressions, and as the Java UDFs (operators/text/udfs.py)."""
 
     def run(op, texts, dropped=None):
         df = make_df(texts, dropped)
-        ctx = StepContext(text_column="text", id_column="id", step=1, op_name=op.name)
+        ctx = StepContext(text_column="text", id_column="id", step=1, op_name=op.name,
+                          jvm_udfs=request.param)
         out = op.bind(ctx).transform(df)
         assert out.columns == df.columns, "text operators must not add or reorder columns"
         rows = out.select("id", "text", DROP_REASON, DROP_STEP, DROP_DETAIL).collect()
@@ -43,6 +45,21 @@ def run_op(make_df):
                        for r in rows)
 
     return run
+
+
+@pytest.fixture(params=[False, True], ids=["sql", "jvm"])
+def engine_ctx(request, spark):
+    """``engine_ctx(**fields)`` -> a StepContext whose metrics are SQL expressions
+    (``sql``) or the Java UDFs, registered on the session (``jvm``); tests run both."""
+    from operators.text import udfs
+
+    if request.param:
+        udfs.require(spark)
+
+    def make(**fields) -> StepContext:
+        return StepContext(jvm_udfs=request.param, **fields)
+
+    return make
 
 
 Result = namedtuple("Result", "text reason step detail")

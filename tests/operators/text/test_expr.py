@@ -57,9 +57,15 @@ def test_metrics_are_computed_once(make_df):
     """The optimizer must not inline the metric struct into every use (3 reason/step/detail
     columns x rules): one xxhash64 per n in the optimised plan, one split for the words."""
     df = make_df(["a b c"])
-    out = TopNgramRepetitionFilter().bind(StepContext(step=1, op_name="t")).transform(df)
-    plan = out._jdf.queryExecution().optimizedPlan().toString()
-    assert plan.count("xxhash64(") == 3
-    assert plan.count("split(") == 1
-    out = WordCountFilter().bind(StepContext(step=1, op_name="w")).transform(df)
-    assert out._jdf.queryExecution().optimizedPlan().toString().count("split(") == 1
+
+    def plan(op, jvm):
+        out = op.bind(StepContext(step=1, op_name="t", jvm_udfs=jvm)).transform(df)
+        return out._jdf.queryExecution().optimizedPlan().toString()
+
+    sql = plan(TopNgramRepetitionFilter(), False)
+    assert sql.count("xxhash64(") == 3
+    assert sql.count("split(") == 1
+    assert plan(WordCountFilter(), False).count("split(") == 1
+    # The UDF path: one call of each UDF, whatever the number of rules and columns.
+    assert plan(TopNgramRepetitionFilter(), True).count("thresher_top_ngrams(") == 1
+    assert plan(WordCountFilter(), True).count("thresher_word_count(") == 1

@@ -102,7 +102,7 @@ def test_stopwords_custom(run_op):
     assert StopwordFilter(min_stopwords=0).params.min_stopwords == 0
 
 
-def test_metrics_match_python_on_random_text(spark, make_df, ref):
+def test_metrics_match_python_on_random_text(spark, make_df, ref, engine_ctx):
     """Every count behind these filters equals the obvious Python expression."""
     rnd = random.Random(7)
     pieces = ["a", "Be", "é", "1", "#", ".", "...", "…", " ", "  ", "\t", "\n", "\r\n", "\r",
@@ -111,7 +111,7 @@ def test_metrics_match_python_on_random_text(spark, make_df, ref):
     texts = ["", " ", "\n", "😀😀 😀", "....."] + [
         "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30))) for _ in range(300)]
     df = make_df(texts)
-    ctx = StepContext(step=1)
+    ctx = engine_ctx(step=1)
     ops = {"alpha": AlphaRatioFilter(), "symbols": SymbolRatioFilter(),
            "ellipsis": LineEndEllipsisFilter(), "bullets": BulletLineFilter(),
            "stop": StopwordFilter()}

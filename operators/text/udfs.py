@@ -1,0 +1,118 @@
+"""The text filters' JVM fast path: Java UDFs from ``thresher-text.jar``.
+
+The Gopher metrics are Spark SQL expressions everywhere (``_expr.py``), but the
+repetition and line rules need higher-order functions, which Spark interprets row
+by row. The same metrics as compiled Java (``jvm/src``, built by
+``scripts/build_jar.py``) run several times faster and give the same values: the
+tests run every filter both ways on the same documents and compare.
+
+The conf ``spark.thresher.textUdfs`` picks the path: ``auto`` (default: the UDFs
+when the jar can be loaded, else the SQL expressions), ``on`` (the UDFs or an
+error) or ``off``. The jar travels with the package; on a running session it is
+added with ``ADD JAR``, which also ships it to the executors. Where custom jars are
+not allowed (Databricks shared access mode, Spark Connect without ``ADD JAR``),
+``auto`` falls back to the SQL path.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from importlib import resources
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from ..errors import MissingDependencyError
+
+CONF = "spark.thresher.textUdfs"
+JAR_NAME = "thresher-text.jar"
+# SQL name -> (Java class, return type)
+FUNCTIONS = {
+    "thresher_word_count": ("thresher.text.Counts$WordCount", "int"),
+    "thresher_word_chars": ("thresher.text.Counts$WordChars", "bigint"),
+    "thresher_alpha_words": ("thresher.text.Counts$AlphaWords", "int"),
+    "thresher_line_count": ("thresher.text.Counts$LineCount", "int"),
+    "thresher_ellipsis_lines": ("thresher.text.Counts$EllipsisLines", "int"),
+    "thresher_bullet_lines": ("thresher.text.Counts$BulletLines", "int"),
+    "thresher_stopwords": ("thresher.text.Counts$Stopwords", "int"),
+    "thresher_dup_units": ("thresher.text.Repetition$DupUnits",
+                           "struct<units:int,dups:int,dup_chars:bigint>"),
+    "thresher_top_ngrams": ("thresher.text.Repetition$TopNgrams",
+                            "array<struct<gram:string,count:int>>"),
+}
+log = logging.getLogger(__name__)
+_ready: dict[int, bool] = {}  # id of the JVM SparkSession -> UDFs registered
+
+
+def jar_path() -> str:
+    """A filesystem path of the jar, extracted to a temp file when the package is zipped."""
+    res = resources.files(__package__).joinpath(JAR_NAME)
+    if isinstance(res, os.PathLike) and os.path.isfile(res):
+        return os.fspath(res)
+    data = res.read_bytes()  # inside a --py-files zip: no real path to hand to Spark
+    path = os.path.join(tempfile.gettempdir(), f"thresher-text-{hashlib.sha256(data).hexdigest()[:16]}.jar")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    return path
+
+
+def _session_key(spark) -> int:
+    try:
+        return id(spark._jsparkSession)  # one per SparkSession in the JVM
+    except AttributeError:  # Spark Connect
+        return id(spark)
+
+
+def enable(spark) -> bool:
+    """Register the UDFs on ``spark`` (once per session); True when the fast path is on."""
+    mode = (spark.conf.get(CONF, "auto") or "auto").strip().lower()
+    if mode not in ("auto", "on", "off"):
+        raise MissingDependencyError(f"{CONF} is {mode!r}; use auto, on or off")
+    if mode == "off":
+        return False
+    if mode == "on":
+        require(spark)
+        return True
+    key = _session_key(spark)
+    if key not in _ready:
+        try:
+            _register(spark)
+            _ready[key] = True
+        except Exception as exc:  # noqa: BLE001 - any failure: the SQL path still works
+            log.warning("thresher: text UDFs unavailable (%s); using the SQL expressions", exc)
+            _ready[key] = False
+    return _ready[key]
+
+
+def require(spark) -> None:
+    """Register the UDFs on ``spark`` or raise ``MissingDependencyError``."""
+    key = _session_key(spark)
+    if _ready.get(key):
+        return
+    try:
+        _register(spark)
+    except Exception as exc:  # noqa: BLE001 - reported with what to do about it
+        raise MissingDependencyError(
+            f"the text UDFs could not be loaded from {JAR_NAME}: {exc}. Pass the jar with "
+            f"--jars, or set {CONF}=auto (or off) to use the SQL expressions") from exc
+    _ready[key] = True
+
+
+def _register(spark) -> None:
+    try:
+        spark._jvm.java.lang.Class.forName(FUNCTIONS["thresher_word_count"][0], False,
+                                           spark._jvm.Thread.currentThread().getContextClassLoader())
+    except Exception:  # noqa: BLE001 - not on the classpath yet: add it (ships it to executors too)
+        spark.sql(f"ADD JAR '{jar_path()}'")
+    for name, (cls, returns) in FUNCTIONS.items():
+        spark.udf.registerJavaFunction(name, cls, returns)
+
+
+def call(name: str, *args: Column | str | int | bool) -> Column:
+    """``name(args...)``; Python values become literals."""
+    return F.call_function(name, *[a if isinstance(a, Column) else F.lit(a) for a in args])
