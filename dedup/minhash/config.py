@@ -1,0 +1,94 @@
+"""MinHash dedup parameters and the LSH band/row choice (datasketch's ``_optimal_param``).
+
+Example::
+
+    cfg = MinHashConfig(num_perm=128, ngram=5, tokenizer="word", threshold=0.8)
+    cfg.bands_rows()          # (9, 13): datasketch's choice for 0.8 / 128
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# np.random.RandomState, which draws the permutations, takes seeds in [0, 2**32).
+_MAX_SEED = 2**32 - 1
+# optimal_bands_rows integrates ~num_perm * ln(num_perm) (b, r) pairs; beyond this
+# it takes minutes, and signatures this wide buy no accuracy for dedup.
+MAX_NUM_PERM = 4096
+
+
+class MinHashConfig(BaseModel):
+    """Parameters of MinHash signatures and LSH banding (frozen, unknown keys rejected).
+
+    ``scheme`` picks datasketch's permutation family: ``affine32`` (datasketch >= 2.0's
+    default) or ``legacy`` (datasketch < 2.0, bit for bit). ``bands``/``rows``: give
+    both or neither; neither means :func:`optimal_bands_rows` for ``threshold``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    num_perm: int = Field(128, ge=2, le=MAX_NUM_PERM, description="Permutations (signature width).")
+    ngram: int = Field(5, ge=1, description="Tokens per shingle.")
+    tokenizer: Literal["word", "char"] = Field(
+        "word", description="word: shingles of words split on ' '; char: of Unicode code points.")
+    seed: int = Field(1, ge=0, le=_MAX_SEED, description="Seed of the permutations (as datasketch).")
+    threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity of duplicates.")
+    bands: int | None = Field(None, ge=1, description="LSH bands; with rows, or neither.")
+    rows: int | None = Field(None, ge=1, description="Signature rows per band; with bands, or neither.")
+    scheme: Literal["affine32", "legacy"] = Field(
+        "affine32", description="datasketch permutation scheme: affine32 (>= 2.0) or legacy (< 2.0).")
+
+    @model_validator(mode="after")
+    def _check_bands_rows(self) -> MinHashConfig:
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError(f"give both 'bands' and 'rows' or neither, got bands={self.bands}, "
+                             f"rows={self.rows}")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands * rows must be <= num_perm, got {self.bands} * {self.rows} = "
+                             f"{self.bands * self.rows} > num_perm {self.num_perm}")
+        return self
+
+    def bands_rows(self) -> tuple[int, int]:
+        """``(bands, rows)``: the given ones, else the optimum for ``threshold``."""
+        if self.bands is not None:
+            return self.bands, self.rows
+        return optimal_bands_rows(self.threshold, self.num_perm)
+
+
+def _false_positive_area(threshold: float, b: int, r: int) -> float:
+    from scipy.integrate import quad
+
+    return quad(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0]
+
+
+def _false_negative_area(threshold: float, b: int, r: int) -> float:
+    from scipy.integrate import quad
+
+    return quad(lambda s: 1 - (1 - (1 - s ** float(r)) ** float(b)), threshold, 1.0)[0]
+
+
+@lru_cache(maxsize=256)
+def optimal_bands_rows(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
+                       false_negative_weight: float = 0.5) -> tuple[int, int]:
+    """``(b, r)`` with ``b * r <= num_perm`` minimising the weighted false positive and
+    false negative areas of the S-curve ``1 - (1 - s^r)^b``.
+
+    Same integrals (scipy's ``quad``), same search order and same strict ``<`` tie rule
+    as ``datasketch.lsh._optimal_param``, so the answers are identical.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    if num_perm < 1:
+        raise ValueError(f"num_perm must be >= 1, got {num_perm}")
+    min_error = float("inf")
+    opt = (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _false_positive_area(threshold, b, r)
+            fn = _false_negative_area(threshold, b, r)
+            error = fp * false_positive_weight + fn * false_negative_weight
+            if error < min_error:
+                min_error, opt = error, (b, r)
+    return opt

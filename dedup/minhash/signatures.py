@@ -1,0 +1,186 @@
+"""MinHash signatures of a whole Arrow string array at once (numba, zero copy).
+
+Input contract: the texts are already normalised upstream (Spark SQL): words are
+separated by exactly one ASCII space, with no leading or trailing space. So every
+shingle is a contiguous byte slice of the Arrow data buffer:
+
+* ``word``: ``ngram`` consecutive words, ``" ".join(words[i:i+ngram]).encode()``;
+* ``char``: ``ngram`` consecutive code points (a code point starts at every byte
+  not of the form ``0b10xxxxxx``).
+
+A text with fewer than ``ngram`` tokens is ONE shingle: the whole text. A null or
+empty text has no shingle: its signature is all ``0xFFFFFFFF`` (datasketch's empty
+MinHash); the runner drops those rows before this stage anyway.
+
+Each shingle is hashed with MurmurHash3 x86_32, seed 0 (``hashing.shingle_hash32``),
+then permuted per :mod:`dedup.minhash.permutations` (datasketch's ``affine32`` or
+``legacy`` scheme) and min-reduced. The result equals, bit for bit,
+``datasketch.MinHash(num_perm, seed=seed, hashfunc=shingle_hash32, scheme=scheme)``
+updated with :func:`dedup.minhash.reference.reference_shingles` (tests check it).
+
+Memory is bounded: shingle hashes go through a fixed buffer of ``_CHUNK`` values
+that is folded into the signature when full, so a 5 MB text costs one linear pass.
+No Python object is built per text or per shingle. Single-threaded on purpose:
+Spark runs one kernel per partition.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from numba import njit
+
+from dedup.minhash.bands import band_hashes
+from dedup.minhash.config import MinHashConfig
+from dedup.minhash.hashing import SHINGLE_HASH_SEED, fmix32, murmur3_32_slice, shingle_hash32
+from dedup.minhash.permutations import permutations
+from operators.errors import InputError
+
+__all__ = ["EMPTY_HASH", "band_hashes", "compute_signatures", "shingle_hash32"]
+
+EMPTY_HASH = np.uint32(0xFFFFFFFF)
+_CHUNK = 512  # shingle hashes per fold: small enough to stay in L1 with the signature
+_U32 = np.uint64(0xFFFFFFFF)
+_P61 = np.uint64((1 << 61) - 1)
+_SPACE = np.uint8(ord(" "))
+
+
+@njit(cache=True, nogil=True)
+def _fold_affine32(hbuf, cnt, a, b, sig):
+    """sig[k] = min(sig[k], min_j (a[k] * fmix32(hbuf[j]) + b[k]) mod 2**32)."""
+    for j in range(cnt):
+        hbuf[j] = fmix32(np.uint64(hbuf[j]))
+    for k in range(a.shape[0]):
+        ak = a[k]
+        bk = b[k]
+        m = sig[k]
+        for j in range(cnt):
+            # all uint32 (truncated): LLVM then vectorises 8 lanes of mul-add-min
+            m = min(m, np.uint32(ak * hbuf[j] + bk))
+        sig[k] = m
+
+
+@njit(cache=True, nogil=True)
+def _fold_legacy(hbuf, cnt, a, b, sig):
+    """sig[k] = min(sig[k], min_j ((a[k] * h + b[k]) mod 2**64) % (2**61 - 1) & 0xFFFFFFFF)."""
+    for k in range(a.shape[0]):
+        ak = a[k]
+        bk = b[k]
+        m = np.uint64(sig[k])
+        for j in range(cnt):
+            v = ak * np.uint64(hbuf[j]) + bk  # wraps mod 2**64, as datasketch's uint64 numpy arithmetic
+            # x mod (2**61 - 1) without a division: x = hi * 2**61 + lo == hi + lo (mod p)
+            v = (v & _P61) + (v >> np.uint64(61))
+            if v >= _P61:
+                v -= _P61
+            m = min(m, v & _U32)
+        sig[k] = m
+
+
+@njit(cache=True, nogil=True)
+def _fold(hbuf, cnt, affine, a, b, sig):
+    """Fold the ``cnt`` buffered shingle hashes into ``sig``."""
+    if affine:
+        _fold_affine32(hbuf, cnt, a, b, sig)
+    else:
+        _fold_legacy(hbuf, cnt, a, b, sig)
+
+
+@njit(cache=True, nogil=True)
+def _doc_signature(data, start, end, ngram, char_mode, affine, a, b, ring, hbuf, sig):
+    """Fold every shingle of ``data[start:end]`` into ``sig`` (left as is if empty)."""
+    if end <= start:
+        return
+    seed = np.uint64(SHINGLE_HASH_SEED)
+    chunk = hbuf.shape[0]
+    cnt = 0
+    ntok = 0
+    slot = 0  # ring[slot]: first byte of the token ngram tokens back (a ring, no modulo)
+    if char_mode:
+        for i in range(start, end + 1):
+            if i == end or (data[i] & 0xC0) != 0x80:
+                if ntok >= ngram:
+                    hbuf[cnt] = murmur3_32_slice(data, ring[slot], i, seed)
+                    cnt += 1
+                    if cnt == chunk:
+                        _fold(hbuf, cnt, affine, a, b, sig)
+                        cnt = 0
+                if i < end:
+                    ring[slot] = i
+                    slot = 0 if slot + 1 == ngram else slot + 1
+                    ntok += 1
+    else:
+        wstart = start
+        for i in range(start, end + 1):
+            if i == end or data[i] == _SPACE:
+                ring[slot] = wstart
+                slot = 0 if slot + 1 == ngram else slot + 1
+                ntok += 1
+                if ntok >= ngram:
+                    hbuf[cnt] = murmur3_32_slice(data, ring[slot], i, seed)
+                    cnt += 1
+                    if cnt == chunk:
+                        _fold(hbuf, cnt, affine, a, b, sig)
+                        cnt = 0
+                wstart = i + 1
+    if ntok < ngram:  # too short for one shingle: the whole text is the shingle
+        hbuf[cnt] = murmur3_32_slice(data, start, end, seed)
+        cnt += 1
+    if cnt > 0:
+        _fold(hbuf, cnt, affine, a, b, sig)
+
+
+@njit(cache=True, nogil=True)
+def _signatures_kernel(data, offsets, valid, ngram, char_mode, affine, a, b, out):
+    """out[d] = signature of text d (out pre-filled with EMPTY_HASH)."""
+    ring = np.zeros(ngram, np.int64)
+    hbuf = np.empty(_CHUNK, np.uint32)
+    for d in range(out.shape[0]):
+        if valid[d]:
+            _doc_signature(data, np.int64(offsets[d]), np.int64(offsets[d + 1]), ngram,
+                           char_mode, affine, a, b, ring, hbuf, out[d])
+
+
+def _arrow_views(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(data uint8, offsets[len+1], valid bool) of a string array, without copying text."""
+    if pa.types.is_string(arr.type):
+        off_type = np.int32
+    elif pa.types.is_large_string(arr.type):
+        off_type = np.int64
+    elif pa.types.is_string_view(arr.type):
+        arr, off_type = arr.cast(pa.large_string()), np.int64  # views are not one buffer
+    else:
+        raise InputError(f"MinHash signatures need a string column, got Arrow type {arr.type}")
+    _, off_buf, data_buf = arr.buffers()
+    n = len(arr)
+    if off_buf is None:  # a zero-length array may come without buffers
+        offsets = np.zeros(n + 1, dtype=off_type)
+    else:
+        offsets = np.frombuffer(off_buf, dtype=off_type, count=arr.offset + n + 1)[arr.offset:]
+    data = np.frombuffer(data_buf if data_buf is not None else b"", dtype=np.uint8)
+    if arr.null_count:
+        valid = np.array(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    else:
+        valid = np.ones(n, dtype=np.bool_)
+    return data, offsets, valid
+
+
+def compute_signatures(texts: pa.Array | pa.ChunkedArray, cfg: MinHashConfig) -> np.ndarray:
+    """MinHash signatures of ``texts``: a ``(len(texts), cfg.num_perm)`` uint32 array.
+
+    ``texts`` is an Arrow ``string``, ``large_string`` or ``string_view`` array (sliced
+    or chunked arrays are fine), already normalised as the module docstring says.
+    A text with fewer than ``cfg.ngram`` tokens is hashed as one shingle (the whole
+    text); a null or empty text gets all ``0xFFFFFFFF``.
+    """
+    a, b = permutations(cfg.num_perm, cfg.seed, cfg.scheme)
+    out = np.full((len(texts), cfg.num_perm), EMPTY_HASH, dtype=np.uint32)
+    chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+    row = 0
+    for chunk in chunks:
+        if not isinstance(chunk, pa.Array):
+            raise InputError(f"MinHash signatures need an Arrow array, got {type(chunk).__name__}")
+        data, offsets, valid = _arrow_views(chunk)
+        _signatures_kernel(data, offsets, valid, np.int64(cfg.ngram), cfg.tokenizer == "char",
+                           cfg.scheme == "affine32", a, b, out[row:row + len(chunk)])
+        row += len(chunk)
+    return out
