@@ -4,5 +4,6 @@ A thresher shipped as a zip on ``spark-submit --py-files`` has no installed
 metadata, hence no entry points; jobs import this module instead.
 """
 import dedup.exact  # noqa: F401
+import dedup.minhash.operator  # noqa: F401
 import operators.select  # noqa: F401
 import operators.text  # noqa: F401

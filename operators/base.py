@@ -96,6 +96,14 @@ class Operator:
     def transform(self, df: DataFrame) -> DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement transform(df)")
 
+    def report(self) -> dict[str, float]:
+        """What the last ``transform`` measured, for the stats table's ``details``.
+
+        Row-wise operators measure nothing (``{}``); multi-stage ones that run jobs in
+        ``transform`` (minhash_dedup) return their per-stage counts and timings.
+        """
+        return {}
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
         return f"{self.name or type(self).__name__}({args})"

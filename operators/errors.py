@@ -65,3 +65,15 @@ class OutputError(ThresherError):
 
 class DeltaError(OutputError):
     """A Delta table could not be read or committed."""
+
+
+class ConvergenceError(ThresherError):
+    """An iterative Spark algorithm (connected components) ran out of iterations.
+
+    ``iterations`` is how many rounds ran; raise the limit (or look for a
+    pathological input) and run again.
+    """
+
+    def __init__(self, message: str, *, iterations: int):
+        self.iterations = iterations
+        super().__init__(message)

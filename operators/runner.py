@@ -234,7 +234,10 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
         if rows_in != read_rows:
             raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
                                 "operators must mark drops, not remove rows")
-    return current, build_step_stats(rows_in, names, drops, seconds)
+    steps = build_step_stats(rows_in, names, drops, seconds)
+    for op in ops:
+        steps[op.ctx.step].details = op.report()
+    return current, steps
 
 
 def _check_unique_ids(recipe: Recipe, df: DataFrame) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 from .errors import MissingDependencyError
 
@@ -80,6 +81,9 @@ def get_or_create_session(master: str | None = None, conf: dict | None = None,
         submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started our JVM
         if not submitted:
             check_java()
+            # Python workers (mapInArrow stages) must run this interpreter, which has
+            # thresher's dependencies, not whatever `python3` is first on PATH.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             for key, value in LOCAL_DEFAULTS.items():
                 builder = builder.config(key, value)
             builder = builder.master(master or "local[*]")

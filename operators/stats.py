@@ -26,6 +26,9 @@ STATS_SCHEMA = StructType([
     StructField("dropped", LongType(), False),
     StructField("dropped_by_reason", MapType(StringType(), LongType()), False),
     StructField("seconds", DoubleType(), True),
+    # What a multi-stage operator measured (e.g. minhash_dedup's candidate pairs and
+    # clusters); null for row-wise steps.
+    StructField("details", MapType(StringType(), DoubleType()), True),
 ])
 
 
@@ -36,6 +39,7 @@ class StepStats:
     rows_in: int
     dropped_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float | None = None
+    details: dict[str, float] = field(default_factory=dict)
 
     @property
     def dropped(self) -> int:
@@ -67,7 +71,7 @@ def build_step_stats(rows_in: int, ops: list[str], drops: dict[tuple[int, str], 
 def stats_rows(steps: list[StepStats], run_id: str, recipe: str, recipe_hash: str,
                started_at: datetime) -> list[tuple]:
     return [(run_id, recipe, recipe_hash, started_at, s.step, s.op, s.rows_in, s.rows_out, s.dropped,
-             s.dropped_by_reason, s.seconds) for s in steps]
+             s.dropped_by_reason, s.seconds, s.details or None) for s in steps]
 
 
 def format_summary(steps: list[StepStats], *, recipe: str, recipe_hash: str, run_id: str,
@@ -88,6 +92,13 @@ def format_summary(steps: list[StepStats], *, recipe: str, recipe_hash: str, run
                                                              key=lambda kv: -kv[1]))
         lines.append(f"{s.step:>4}  {s.op:<32} {s.rows_in:>11,} {s.rows_out:>11,} {s.dropped:>9,} "
                      f"{secs}  {reasons}")
+    detailed = [s for s in steps if s.details]
+    if detailed:
+        lines.append("")
+        for s in detailed:
+            shown = ", ".join(f"{k}={v:,.0f}" for k, v in s.details.items()
+                              if not k.startswith(("seconds_", "reused_")))
+            lines.append(f"step {s.step} {s.op}: {shown}")
     if outputs:
         lines.append("")
         lines.append("outputs:")

@@ -46,9 +46,10 @@ def env():
     return dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
 
 
-def quickstart(master: str, out: Path) -> tuple[list[str], list[tuple]]:
+def quickstart(master: str, out: Path, recipe: str = "quickstart.yaml",
+               *extra: str) -> tuple[list[str], list[tuple]]:
     proc = subprocess.run(
-        [str(BIN / "thresher"), "run", str(REPO / "recipes" / "quickstart.yaml"),
+        [str(BIN / "thresher"), "run", str(REPO / "recipes" / recipe), *extra,
          "--set", f"spark.master={master}", "--set", f"output.path={out}/kept",
          "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
         env=env(), capture_output=True, text=True, timeout=900)
@@ -66,6 +67,19 @@ def test_quickstart_same_answers_local_and_cluster(cluster, tmp_path):
     assert len(kept_1) > 1000
     assert kept_1 == kept_n == kept_c
     assert stats_1 == stats_n == stats_c
+
+
+def test_dedup_recipe_same_answers_local_and_cluster(cluster, tmp_path):
+    """MinHash dedup runs Python (numba) on executors and iterates connected
+    components: the same keepers and stats on one core and on the cluster."""
+    runs = {}
+    for name, master in (("l1", "local[1]"), ("cl", cluster.master_url)):
+        runs[name] = quickstart(master, tmp_path / name, "dedup_web.yaml", "--set",
+                                f"steps.minhash_dedup.checkpoint_dir={tmp_path / name / 'stages'}")
+    (kept_1, stats_1), (kept_c, stats_c) = runs["l1"], runs["cl"]
+    assert kept_1 == kept_c and stats_1 == stats_c
+    near = dict(stats_c[-1][4])
+    assert near.get("minhash_dedup:near_duplicate", 0) > 20
 
 
 def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):

@@ -1,0 +1,113 @@
+"""Spark stages of MinHash dedup before clustering: normalised text -> band keys ->
+candidate edges -> (optionally) verified edges.
+
+Each function takes and returns DataFrames and runs no action; the operator
+(``operator.py``) chains them and materialises each stage once (``stages.py``).
+
+* ``band_keys``: one row per document, ``(id, bands array<bigint>)``, computed by the
+  numba kernel over whole Arrow batches (``mapInArrow``), band keys as signed longs.
+* ``candidate_edges``: documents sharing a key in some band form a bucket; each member
+  gets one edge to the bucket's smallest id (a star, so a bucket of k documents costs
+  k - 1 edges, not k^2). Edges are ``(src, dst)`` with ``src < dst``, distinct.
+* ``verify_edges``: the exact Jaccard similarity of each edge's two shingle sets;
+  edges below the threshold go. Only candidate edges are checked, so a member whose
+  edge to its bucket's smallest id fails can still join the cluster through another
+  band's bucket.
+"""
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DoubleType, LongType, StructField, StructType
+
+from dedup.minhash.config import MinHashConfig
+from operators.text.normalize import unicode_normalize
+
+NORM = "_thresher_mh_norm"
+BANDS = "bands"
+SRC, DST = "src", "dst"
+
+
+def normalized(text: Column, *, lowercase: bool, strip_punctuation: bool,
+               unicode_form: str) -> Column:
+    """The text the shingles come from: words joined by single ASCII spaces, trimmed
+    (the kernel's input contract), after Unicode normalisation, lower-casing and
+    punctuation removal as asked."""
+    if unicode_form != "none":
+        text = unicode_normalize(text, unicode_form)
+    if lowercase:
+        text = F.lower(text)
+    if strip_punctuation:
+        text = F.regexp_replace(text, F.lit(r"\p{P}+"), F.lit(" "))
+    text = F.regexp_replace(text, F.lit(r"[\s\x{1c}-\x{1f}\x{85}\p{Z}]+"), F.lit(" "))
+    return F.trim(text)
+
+
+def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig) -> DataFrame:
+    """``(id, bands)`` for ``docs(id, NORM)``: one band key (bigint) per LSH band."""
+    bands, rows = cfg.bands_rows()
+    id_field = docs.schema[id_column]
+    schema = StructType([StructField(id_column, id_field.dataType, id_field.nullable),
+                         StructField(BANDS, ArrayType(LongType(), False), False)])
+    config = cfg.model_dump()
+
+    def compute(batches):
+        import numpy as np
+        import pyarrow as pa
+
+        from dedup.minhash.bands import band_hashes
+        from dedup.minhash.config import MinHashConfig
+        from dedup.minhash.signatures import compute_signatures
+
+        worker_cfg = MinHashConfig(**config)
+        for batch in batches:
+            sig = compute_signatures(batch.column(NORM), worker_cfg)
+            keys = band_hashes(sig, bands, rows).view(np.int64)
+            offsets = pa.array(np.arange(0, keys.size + 1, bands, dtype=np.int32))
+            lists = pa.ListArray.from_arrays(offsets, pa.array(keys.reshape(-1)))
+            yield pa.RecordBatch.from_arrays([batch.column(id_column), lists],
+                                             names=[id_column, BANDS])
+
+    return docs.select(id_column, NORM).mapInArrow(compute, schema)
+
+
+def candidate_edges(keys: DataFrame, id_column: str) -> DataFrame:
+    """Distinct ``(src, dst)``: each bucket member -> the bucket's smallest id."""
+    member = keys.select(F.col(id_column).alias(DST), F.posexplode(BANDS).alias("band", "key"))
+    roots = (member.groupBy("band", "key")
+             .agg(F.min(DST).alias(SRC), F.count(F.lit(1)).alias("size"))
+             .where(F.col("size") > 1).drop("size"))
+    return (member.join(roots, ["band", "key"]).where(F.col(DST) != F.col(SRC))
+            .select(SRC, DST).distinct())
+
+
+def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
+                 cfg: MinHashConfig) -> DataFrame:
+    """Candidate edges with ``jaccard`` >= ``cfg.threshold`` on the exact shingle sets."""
+    texts = docs.select(F.col(id_column).alias("_id"), F.col(NORM).alias("_text"))
+    pairs = (edges.join(texts.withColumnsRenamed({"_id": SRC, "_text": "src_text"}), SRC)
+             .join(texts.withColumnsRenamed({"_id": DST, "_text": "dst_text"}), DST))
+    schema = StructType([edges.schema[SRC], edges.schema[DST],
+                         StructField("jaccard", DoubleType(), False)])
+    config = cfg.model_dump()
+
+    def jaccard(batches):
+        import pyarrow as pa
+
+        from dedup.minhash.config import MinHashConfig
+        from dedup.minhash.reference import reference_shingles
+
+        worker_cfg = MinHashConfig(**config)
+        for batch in batches:
+            out = []
+            for a, b in zip(batch.column("src_text").to_pylist(),
+                            batch.column("dst_text").to_pylist()):
+                sa, sb = reference_shingles(a, worker_cfg), reference_shingles(b, worker_cfg)
+                union = len(sa | sb)
+                out.append(len(sa & sb) / union if union else 1.0)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(SRC), batch.column(DST), pa.array(out, pa.float64())],
+                names=[SRC, DST, "jaccard"])
+
+    scored = pairs.select(SRC, DST, "src_text", "dst_text").mapInArrow(jaccard, schema)
+    return scored.where(F.col("jaccard") >= cfg.threshold)

@@ -1,0 +1,209 @@
+"""``minhash_dedup``: near-duplicate removal with MinHash LSH, as explicit stages.
+
+normalised text -> band keys (numba signatures over Arrow batches) -> candidate
+edges -> [verified edges] -> connected components -> keepers. One frozen
+``MinHashConfig`` drives the stages; with ``checkpoint_dir`` each stage's output is
+written there and reused by a rerun over the same input and config (``stages.py``).
+
+Unlike the row-wise operators, ``transform`` runs Spark jobs: connected components
+iterate until nothing changes, which needs counts. Everything it returns is still
+a lazy DataFrame over the input plus the materialised stage outputs.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from dedup.minhash.components import connected_components
+from dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
+from dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
+from dedup.minhash.stages import StageStore, input_fingerprint, stage_key
+from operators.io.fs import get_fs
+from operators.base import DropRule, Operator, OpParams, live, mark_drops
+from operators.registry import register
+
+DUP_CLUSTER, DUP_KEEP = "dup_cluster", "dup_keep"
+_CLUSTER, _KEEP, _SIZE = "_thresher_mh_cluster", "_thresher_mh_keep", "_thresher_mh_size"
+_KEEP_RULE = re.compile(r"^(first_id|longest|(max|min):(.+))$")
+# What the signatures, band keys and candidate edges depend on.
+_SIGNATURE_PARAMS = {"threshold", "ngram", "tokenizer", "num_perm", "bands", "rows", "seed",
+                     "lowercase", "strip_punctuation", "unicode_form"}
+
+
+@register("minhash_dedup")
+class MinHashDedup(Operator):
+    """Drop near-duplicates (MinHash LSH, Jaccard >= threshold), one keeper per cluster.
+
+    Shingles: ``ngram`` words (or characters) of the text after NFKC, lower-casing,
+    punctuation removal and whitespace collapsing; a text shorter than ``ngram``
+    tokens is one shingle, its whole text. A text that normalises to nothing (only
+    punctuation, say) has no shingles: it is left alone, never clustered. Signatures
+    equal ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32)`` (MurmurHash3
+    x86_32 of the shingle's UTF-8 bytes). Clusters are connected components of the
+    candidate (or, with ``verify``, verified) edges; the keeper is chosen by ``keep``,
+    ties by the smallest id, so the same input gives the same keepers on any cluster.
+
+    Example::
+
+        - minhash_dedup: {threshold: 0.8, ngram: 5, num_perm: 128, keep: longest, verify: true}
+    """
+
+    class Params(OpParams):
+        threshold: float = Field(0.8, gt=0.0, le=1.0, description="Jaccard similarity above "
+                                 "which two documents are near-duplicates")
+        ngram: int = Field(5, ge=1, description="tokens per shingle")
+        tokenizer: Literal["word", "char"] = Field("word", description="shingles of words "
+                                                   "or of characters (code points)")
+        num_perm: int = Field(128, ge=2, le=MAX_NUM_PERM, description="MinHash permutations")
+        bands: int | None = Field(None, ge=1, description="LSH bands (with rows; default: "
+                                  "datasketch's optimum for threshold and num_perm)")
+        rows: int | None = Field(None, ge=1, description="signature rows per band (with bands)")
+        seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the permutations")
+        lowercase: bool = Field(True, description="lower-case before shingling")
+        strip_punctuation: bool = Field(True, description="replace punctuation (\\p{P}) by "
+                                        "spaces before shingling")
+        unicode_form: Literal["NFKC", "NFC", "none"] = Field("NFKC", description="Unicode "
+                                                             "normalisation before shingling")
+        verify: bool = Field(False, description="drop candidate edges whose exact Jaccard "
+                             "on the shingle sets is below threshold before clustering")
+        keep: str = Field("first_id", description="keeper of each cluster: first_id "
+                          "(smallest id), longest (most characters), max:<column> or "
+                          "min:<column>; ties by smallest id")
+        mode: Literal["drop", "mark"] = Field("drop", description="drop: remove all but the "
+                                              "keeper; mark: keep all rows, add dup_cluster "
+                                              "(keeper's id) and dup_keep")
+        checkpoint_dir: str | None = Field(None, min_length=1, description="write each "
+                                           "stage's output here and reuse it on a rerun")
+
+        @field_validator("keep")
+        @classmethod
+        def _keep_rule(cls, v: str) -> str:
+            if not _KEEP_RULE.match(v):
+                raise ValueError(f"keep must be first_id, longest, max:<column> or "
+                                 f"min:<column>, got {v!r}")
+            return v
+
+        @model_validator(mode="after")
+        def _bands_rows(self):
+            self.config()  # the same checks as the stages will make
+            return self
+
+        def config(self) -> MinHashConfig:
+            return MinHashConfig(num_perm=self.num_perm, ngram=self.ngram,
+                                 tokenizer=self.tokenizer, seed=self.seed,
+                                 threshold=self.threshold, bands=self.bands, rows=self.rows)
+
+    @property
+    def keep_column(self) -> str | None:
+        match = _KEEP_RULE.match(self.params.keep)
+        return match.group(3) if match.group(2) else None
+
+    def requires(self) -> dict[str, str]:
+        needs = {self.ctx.text_column: "string", self.ctx.id_column: "any"}
+        if self.keep_column:
+            needs[self.keep_column] = "any"
+        return needs
+
+    def adds(self) -> list[str]:
+        return [DUP_CLUSTER, DUP_KEEP] if self.params.mode == "mark" else []
+
+    def report(self) -> dict[str, float]:
+        return dict(getattr(self, "_report", {}))
+
+    def transform(self, df: DataFrame) -> DataFrame:
+        p, cfg, id_name = self.params, self.params.config(), self.ctx.id_column
+        spark = df.sparkSession
+        # The stages read the documents up to three times: cache them (not the whole
+        # rows), so a fused recipe does not recompute the steps before this one.
+        docs = (df.where(live())
+                .select(id_name, *self._keep_source(),
+                        normalized(self.text, lowercase=p.lowercase,
+                                   strip_punctuation=p.strip_punctuation,
+                                   unicode_form=p.unicode_form).alias(NORM))
+                .where(F.length(NORM) > 0)
+                .persist(StorageLevel.MEMORY_AND_DISK))
+        try:
+            store = StageStore(spark, p.checkpoint_dir)
+            checkpointed = p.checkpoint_dir is not None
+            k = {"input": input_fingerprint(docs.select(id_name, NORM)) if checkpointed else ""}
+            k["bands"] = stage_key(p.model_dump(include=_SIGNATURE_PARAMS), k["input"])
+            keys = store.stage("bands", k["bands"], lambda: band_keys(docs, id_name, cfg))
+            candidates = store.stage("edges", k["bands"], lambda: candidate_edges(keys, id_name))
+            edges, k["edges"] = candidates, k["bands"]
+            if p.verify:
+                k["edges"] = stage_key({"verify": p.threshold}, k["bands"])
+                edges = store.stage("verified", k["edges"],
+                                    lambda: verify_edges(candidates, docs, id_name, cfg))
+            cc_dir = None if store.root is None else f"{store.root}/cc-{k['edges']}"
+            comps = store.stage("components", k["edges"], lambda: connected_components(
+                edges.select("src", "dst"), checkpoint_dir=cc_dir).components)
+            keep_values = ""  # the keepers also depend on the keep column's values
+            if checkpointed and p.keep != "first_id":
+                keep_values = input_fingerprint(docs.select(id_name, "_keep_by"))
+            if cc_dir is not None:  # the components stage holds the answer now
+                fs, path = get_fs(cc_dir, spark)
+                if fs.exists(path):
+                    fs.delete(path)
+            k["clusters"] = stage_key({"keep": p.keep, "values": keep_values}, k["edges"])
+            clusters = store.stage("clusters", k["clusters"], lambda: self._keepers(comps, docs))
+            self._report = self._stage_report(keys, candidates, edges if p.verify else None,
+                                              clusters, store)
+        finally:
+            docs.unpersist()
+
+        df = df.join(clusters, on=id_name, how="left")
+        in_cluster = live() & F.col(_CLUSTER).isNotNull()
+        if p.mode == "mark":
+            own = F.col(id_name)
+            out = df.withColumns({
+                DUP_CLUSTER: F.when(in_cluster, F.col(_CLUSTER)).when(live(), own),
+                DUP_KEEP: F.when(in_cluster, F.col(_KEEP)).when(live(), F.lit(True))})
+        else:
+            rule = DropRule("near_duplicate", in_cluster & ~F.col(_KEEP), F.format_string(
+                "near duplicate of %s (cluster of %d)", F.col(_CLUSTER), F.col(_SIZE)))
+            out = mark_drops(df, [rule], self.ctx)
+        return out.drop(_CLUSTER, _KEEP, _SIZE)
+
+    def _keep_source(self) -> list:
+        column = self.keep_column
+        if self.params.keep == "longest":
+            return [F.length(self.text).alias("_keep_by")]
+        return [F.col(column).alias("_keep_by")] if column else []
+
+    def _keepers(self, comps: DataFrame, docs: DataFrame) -> DataFrame:
+        """``(id, cluster, keep, size)`` for every clustered document."""
+        id_name, rule = self.ctx.id_column, self.params.keep
+        members = comps.select(F.col("node").alias(id_name), F.col("component").alias("_cc"))
+        if rule != "first_id":
+            members = members.join(docs.select(id_name, "_keep_by"), id_name)
+        order = [F.col(id_name).asc()]
+        if rule == "longest" or rule.startswith("max:"):
+            order.insert(0, F.col("_keep_by").desc_nulls_last())
+        elif rule.startswith("min:"):
+            order.insert(0, F.col("_keep_by").asc_nulls_last())
+        ranked = Window.partitionBy("_cc").orderBy(*order)
+        whole = Window.partitionBy("_cc")
+        return members.select(
+            id_name,
+            F.first(id_name).over(ranked).alias(_CLUSTER),
+            (F.row_number().over(ranked) == 1).alias(_KEEP),
+            F.count(F.lit(1)).over(whole).alias(_SIZE))
+
+    @staticmethod
+    def _stage_report(keys, candidates, verified, clusters, store: StageStore) -> dict[str, float]:
+        sizes = clusters.groupBy(_CLUSTER).agg(F.count(F.lit(1)).alias("n")).agg(
+            F.count(F.lit(1)).alias("clusters"), F.max("n").alias("largest"),
+            F.sum(F.col("n") - 1).alias("removed")).first()
+        out = {"documents": float(keys.count()), "candidate_pairs": float(candidates.count())}
+        if verified is not None:
+            out["pairs_after_verify"] = float(verified.count())
+        out |= {"clusters": float(sizes["clusters"]), "largest_cluster": float(sizes["largest"] or 0),
+               "near_duplicates": float(sizes["removed"] or 0)}
+        out.update({f"seconds_{k}": round(v, 3) for k, v in store.seconds.items()})
+        out.update({f"reused_{k}": float(v) for k, v in store.reused.items()})
+        return out
