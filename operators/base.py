@@ -50,6 +50,26 @@ class StepContext:
     # Text metrics by compiled Java UDFs (True) or SQL expressions (False); None: the
     # session decides at transform time (operators/text/udfs.py).
     jvm_udfs: bool | None = None
+    # Where the recipe writes its kept rows (None: no output section), for steps
+    # whose state must commit with the output (minhash_dedup's index).
+    output_path: str | None = None
+    output_format: str | None = None
+
+
+@dataclass(frozen=True)
+class SideOutput:
+    """A table a step writes beside the recipe's output, before the output commits.
+
+    The runner writes it with ``write_output`` (``label`` names it in the summary).
+    A step that needs the side output to count only once the output is committed
+    tags its rows with the run id and checks the output's commit history on read.
+    """
+
+    label: str
+    df: DataFrame
+    path: str
+    format: str = "delta"
+    mode: str = "append"
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,14 @@ class Operator:
 
     def transform(self, df: DataFrame) -> DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement transform(df)")
+
+    def check_placement(self) -> None:
+        """Checks of the params against the recipe around the step (``self.ctx``: its
+        output), made before Spark starts; raise ``RecipeError(message, param=...)``."""
+
+    def side_outputs(self, kept: DataFrame, run_id: str) -> list[SideOutput]:
+        """Tables to write beside the output, given the recipe's final kept rows."""
+        return []
 
     def report(self) -> dict[str, float]:
         """What the last ``transform`` measured, for the stats table's ``details``.

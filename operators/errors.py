@@ -24,6 +24,7 @@ class RecipeError(UserError):
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  step: int | None = None, op: str | None = None, param: str | None = None):
         self.file, self.line, self.step, self.op, self.param = file, line, step, op, param
+        self.message = message
         parts = []
         if file:
             parts.append(f"{file}:{line}" if line else file)
@@ -77,3 +78,23 @@ class ConvergenceError(ThresherError):
     def __init__(self, message: str, *, iterations: int):
         self.iterations = iterations
         super().__init__(message)
+
+
+class ContainmentError(ThresherError):
+    """Table containment (dedup/containment) failed while running (CLI exit code 1)."""
+
+
+class ContainmentInputError(ContainmentError, UserError):
+    """Bad containment sources, options or output folder: the user can fix it (exit code 2)."""
+
+
+class TableReadError(ContainmentError):
+    """One table of a lake cannot be read (corrupt file, mixed schemas, unsupported format).
+
+    The containment job catches it and lists the table in ``skipped.json`` with
+    ``reason``; the run goes on with the other tables.
+    """
+
+    def __init__(self, message: str, *, table: str):
+        self.table = table
+        super().__init__(f"{table}: {message}")

@@ -209,9 +209,18 @@ def _build_operator(step: StepSpec, index: int, spec: RecipeSpec, file, lines) -
         more = "".join(f"\n  also line {ln}, param '{p}': {m}" for ln, p, m in problems[1:])
         raise RecipeError(message + more, file=file, line=line, step=index + 1, op=step.op,
                           param=param) from None
+    out = spec.output
     ctx = StepContext(text_column=spec.input.text_column, id_column=spec.input.id_column or "id",
-                      step=index + 1, op_name=step.op)
-    return op.bind(ctx)
+                      step=index + 1, op_name=step.op, output_path=out.path if out else None,
+                      output_format=out.format if out else None)
+    bound = op.bind(ctx)
+    try:
+        bound.check_placement()
+    except RecipeError as exc:
+        line = line_of(lines, base + ((step.op, exc.param) if exc.param else ()))
+        raise RecipeError(exc.message, file=file, line=line, step=index + 1, op=step.op,
+                          param=exc.param) from None
+    return bound
 
 
 def _explain(err: dict, fields: dict) -> str:

@@ -105,6 +105,11 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     if out is not None:
         info = {"thresher.recipe": spec.name, "thresher.recipe_hash": recipe.hash,
                 "thresher.run_id": run_id}
+        for op in recipe.operators:  # before the output: its commit is what validates them
+            for side in op.side_outputs(kept, run_id):
+                write_output(side.df, format=side.format, path=side.path, mode=side.mode,
+                             commit_info=info)
+                outputs[side.label] = f"{side.format} {side.path}"
         if out.rejects:
             write_output(rejects, format=out.format, path=out.rejects, mode=out.mode, commit_info=info)
             outputs["rejects"] = f"{out.format} {out.rejects}"

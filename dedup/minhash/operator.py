@@ -21,14 +21,17 @@ from pyspark.sql import functions as F
 
 from dedup.minhash.components import connected_components
 from dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
+from dedup.minhash.index import ANCHOR, index_config, index_matches, index_rows, read_index
 from dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
 from dedup.minhash.stages import StageStore, input_fingerprint, stage_key
 from operators.io.fs import get_fs
-from operators.base import DropRule, Operator, OpParams, live, mark_drops
+from operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
+from operators.errors import InputError, RecipeError
 from operators.registry import register
 
 DUP_CLUSTER, DUP_KEEP = "dup_cluster", "dup_keep"
 _CLUSTER, _KEEP, _SIZE = "_thresher_mh_cluster", "_thresher_mh_keep", "_thresher_mh_size"
+_INDEXED = "_thresher_mh_indexed"  # the cluster's keeper is in the index (an earlier run)
 _KEEP_RULE = re.compile(r"^(first_id|longest|(max|min):(.+))$")
 # What the signatures, band keys and candidate edges depend on.
 _SIGNATURE_PARAMS = {"threshold", "ngram", "tokenizer", "num_perm", "bands", "rows", "seed",
@@ -47,6 +50,11 @@ class MinHashDedup(Operator):
     x86_32 of the shingle's UTF-8 bytes). Clusters are connected components of the
     candidate (or, with ``verify``, verified) edges; the keeper is chosen by ``keep``,
     ties by the smallest id, so the same input gives the same keepers on any cluster.
+
+    With ``index`` (a Delta table; the recipe's output must be Delta too), documents
+    colliding with the band keys of documents kept by earlier runs are dropped, with
+    every document clustered with them, and this run's keepers join the index when
+    the output commits (``index.py``). Index matches are band collisions, unverified.
 
     Example::
 
@@ -79,6 +87,9 @@ class MinHashDedup(Operator):
                                               "(keeper's id) and dup_keep")
         checkpoint_dir: str | None = Field(None, min_length=1, description="write each "
                                            "stage's output here and reuse it on a rerun")
+        index: str | None = Field(None, min_length=1, description="Delta table of the band "
+                                  "keys of everything kept so far: drop documents matching "
+                                  "it, append this run's keepers with the output")
 
         @field_validator("keep")
         @classmethod
@@ -102,6 +113,13 @@ class MinHashDedup(Operator):
     def keep_column(self) -> str | None:
         match = _KEEP_RULE.match(self.params.keep)
         return match.group(3) if match.group(2) else None
+
+    def check_placement(self) -> None:
+        if self.params.index and self.ctx.output_format != "delta":
+            raise RecipeError("an index is appended in step with the recipe's output and "
+                              "validated by its Delta history: it needs an output section "
+                              f"with format: delta (found {self.ctx.output_format or 'none'})",
+                              param="index")
 
     def requires(self) -> dict[str, str]:
         needs = {self.ctx.text_column: "string", self.ctx.id_column: "any"}
@@ -151,8 +169,17 @@ class MinHashDedup(Operator):
                     fs.delete(path)
             k["clusters"] = stage_key({"keep": p.keep, "values": keep_values}, k["edges"])
             clusters = store.stage("clusters", k["clusters"], lambda: self._keepers(comps, docs))
+            self._keys, matched = keys, None
+            if p.index:
+                matched = self._index_matches(keys, spark)
+            if matched is None:
+                clusters = clusters.withColumn(_INDEXED, F.lit(False))
+            else:
+                clusters = self._anchor(clusters, matched).localCheckpoint(eager=True)
             self._report = self._stage_report(keys, candidates, edges if p.verify else None,
                                               clusters, store)
+            if p.index:
+                self._report["index_matches"] = float(0 if matched is None else matched.count())
         finally:
             docs.unpersist()
 
@@ -165,9 +192,45 @@ class MinHashDedup(Operator):
                 DUP_KEEP: F.when(in_cluster, F.col(_KEEP)).when(live(), F.lit(True))})
         else:
             rule = DropRule("near_duplicate", in_cluster & ~F.col(_KEEP), F.format_string(
-                "near duplicate of %s (cluster of %d)", F.col(_CLUSTER), F.col(_SIZE)))
+                "near duplicate of %s%s (cluster of %d)",
+                F.when(F.col(_INDEXED), F.lit("indexed ")).otherwise(F.lit("")),
+                F.col(_CLUSTER), F.col(_SIZE)))
             out = mark_drops(df, [rule], self.ctx)
-        return out.drop(_CLUSTER, _KEEP, _SIZE)
+        return out.drop(_CLUSTER, _KEEP, _SIZE, _INDEXED)
+
+    def side_outputs(self, kept: DataFrame, run_id: str) -> list[SideOutput]:
+        if not self.params.index:
+            return []
+        rows = index_rows(kept, self._keys, self.ctx.id_column, run_id=run_id,
+                          output=self.ctx.output_path, config=self._index_config())
+        return [SideOutput("minhash index", rows, self.params.index)]
+
+    def _index_config(self) -> str:
+        return index_config(self.params.model_dump(include=_SIGNATURE_PARAMS))
+
+    def _index_matches(self, keys: DataFrame, spark) -> DataFrame | None:
+        try:
+            index = read_index(spark, self.params.index, self._index_config())
+        except InputError as exc:
+            raise InputError(f"step {self.ctx.step} ({self.name}), param 'index': {exc}") from exc
+        if index is None:
+            return None
+        return index_matches(keys, index, self.ctx.id_column).localCheckpoint(eager=True)
+
+    def _anchor(self, clusters: DataFrame, matched: DataFrame) -> DataFrame:
+        """Clusters with a document matching the index keep nothing: their keeper was
+        kept by an earlier run, whose (smallest) id becomes the cluster's label."""
+        id_name = self.ctx.id_column
+        id_type = clusters.schema[id_name].dataType
+        both = clusters.join(matched, id_name, "full_outer")
+        label = F.coalesce(F.col(_CLUSTER), F.col(id_name))  # a lone match is its own cluster
+        anchor = F.min(ANCHOR).over(Window.partitionBy(label))
+        return both.select(
+            id_name,
+            F.coalesce(anchor.cast(id_type), label).alias(_CLUSTER),
+            (F.coalesce(F.col(_KEEP), F.lit(True)) & anchor.isNull()).alias(_KEEP),
+            F.coalesce(F.col(_SIZE), F.lit(1)).alias(_SIZE),
+            anchor.isNotNull().alias(_INDEXED))
 
     def _keep_source(self) -> list:
         column = self.keep_column
@@ -196,9 +259,10 @@ class MinHashDedup(Operator):
 
     @staticmethod
     def _stage_report(keys, candidates, verified, clusters, store: StageStore) -> dict[str, float]:
-        sizes = clusters.groupBy(_CLUSTER).agg(F.count(F.lit(1)).alias("n")).agg(
-            F.count(F.lit(1)).alias("clusters"), F.max("n").alias("largest"),
-            F.sum(F.col("n") - 1).alias("removed")).first()
+        sizes = (clusters.groupBy(_CLUSTER)
+                 .agg(F.count(F.lit(1)).alias("n"), F.count_if(~F.col(_KEEP)).alias("removed"))
+                 .agg(F.count(F.lit(1)).alias("clusters"), F.max("n").alias("largest"),
+                      F.sum("removed").alias("removed")).first())
         out = {"documents": float(keys.count()), "candidate_pairs": float(candidates.count())}
         if verified is not None:
             out["pairs_after_verify"] = float(verified.count())

@@ -89,6 +89,24 @@ def _open(fs, path: str, version=None):
         raise DeltaError(f"cannot open Delta table {path}: {exc}") from exc
 
 
+def committed_runs(fs, path: str) -> set[str]:
+    """The thresher run ids of every commit in the Delta table's history (empty when
+    there is no table): a run's output counts as committed once its id is here."""
+    if not is_delta_table(fs, path):
+        return set()
+    runs = set()
+    for entry in _open(fs, path).history():
+        run = entry.get("thresher.run_id")
+        if run is None and entry.get("userMetadata"):  # native Delta keeps it there only
+            try:
+                run = json.loads(entry["userMetadata"]).get("thresher.run_id")
+            except (ValueError, AttributeError):
+                run = None
+        if run:
+            runs.add(str(run))
+    return runs
+
+
 def _partition_values(rel: str, partition_by) -> dict:
     parts = posixpath.dirname(rel).split("/") if partition_by else []
     values = {}
