@@ -105,6 +105,15 @@ def fmt(template: str, *cols: Column | str | int | float) -> Column:
     return F.format_string(template, *[c if isinstance(c, Column) else F.lit(c) for c in cols])
 
 
+def ratio_rule(reason: str, label: str, num: Column, den: Column, bound: float, *,
+               above: bool) -> DropRule:
+    """Drop when ``num / den`` is above (or below) ``bound``; the detail shows
+    ``label=num/den=ratio > max=bound`` (or ``< min=``)."""
+    r = ratio(num, den)
+    when, sign = (r > bound, "> max") if above else (r < bound, "< min")
+    return DropRule(reason, when, fmt(f"{label}=%d/%d=%.3f {sign}=%.3f", num, den, r, bound))
+
+
 class MetricFilter(Filter):
     """A filter whose rules share measured values computed once per live row.
 

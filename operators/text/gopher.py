@@ -18,7 +18,7 @@ from ..base import DropRule, OpParams
 from ..registry import register
 from . import udfs
 from ._expr import (ELLIPSIS, HWS, LB_CHAR, LINE_START, NOT_WS, WS_BODY, MetricFilter,
-                    count_matches, count_substr, fmt, line_count, quote, ratio, word_count)
+                    count_matches, count_substr, fmt, line_count, quote, ratio_rule, word_count)
 
 # str.splitlines() boundaries: a bullet cannot contain one (it marks the start of a line).
 _LINE_BREAKS = set("\n\x0b\f\r\x1c\x1d\x1e\x85\u2028\u2029")
@@ -55,10 +55,8 @@ class AlphaRatioFilter(MetricFilter):
         return {"alpha": alpha, "words": word_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
-        r = ratio(m["alpha"], m["words"])
-        lo = self.params.min_ratio
-        return [DropRule("low_alpha_words", r < lo,
-                         fmt("alpha_words=%d/%d=%.3f < min=%.3f", m["alpha"], m["words"], r, lo))]
+        return [ratio_rule("low_alpha_words", "alpha_words", m["alpha"], m["words"],
+                           self.params.min_ratio, above=False)]
 
 
 @register("symbol_ratio_filter")
@@ -82,13 +80,9 @@ class SymbolRatioFilter(MetricFilter):
                 "words": word_count(t, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
-        hi = self.params.max_ratio
-        out = []
-        for key, reason in (("hashes", "too_many_hashes"), ("ellipses", "too_many_ellipses")):
-            r = ratio(m[key], m["words"])
-            out.append(DropRule(reason, r > hi, fmt(f"{key}/words=%d/%d=%.3f > max=%.3f",
-                                                    m[key], m["words"], r, hi)))
-        return out
+        return [ratio_rule(reason, f"{key}/words", m[key], m["words"], self.params.max_ratio,
+                           above=True)
+                for key, reason in (("hashes", "too_many_hashes"), ("ellipses", "too_many_ellipses"))]
 
 
 @register("line_end_ellipsis_filter")
@@ -112,10 +106,8 @@ class LineEndEllipsisFilter(MetricFilter):
         return {"ellipsis_lines": ends, "lines": line_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
-        r = ratio(m["ellipsis_lines"], m["lines"])
-        hi = self.params.max_ratio
-        return [DropRule("ellipsis_lines", r > hi, fmt("ellipsis_lines=%d/%d=%.3f > max=%.3f",
-                                                       m["ellipsis_lines"], m["lines"], r, hi))]
+        return [ratio_rule("ellipsis_lines", "ellipsis_lines", m["ellipsis_lines"], m["lines"],
+                           self.params.max_ratio, above=True)]
 
 
 @register("bullet_line_filter")
@@ -153,10 +145,8 @@ class BulletLineFilter(MetricFilter):
         return {"bullet_lines": starts, "lines": line_count(self.text, self.jvm)}
 
     def drop_rules(self, m: Mapping[str, Column]) -> list[DropRule]:
-        r = ratio(m["bullet_lines"], m["lines"])
-        hi = self.params.max_ratio
-        return [DropRule("bullet_lines", r > hi, fmt("bullet_lines=%d/%d=%.3f > max=%.3f",
-                                                     m["bullet_lines"], m["lines"], r, hi))]
+        return [ratio_rule("bullet_lines", "bullet_lines", m["bullet_lines"], m["lines"],
+                           self.params.max_ratio, above=True)]
 
 
 @register("stopword_filter")
