@@ -7,3 +7,4 @@ import dedup.exact  # noqa: F401
 import dedup.minhash.operator  # noqa: F401
 import operators.select  # noqa: F401
 import operators.text  # noqa: F401
+import scorers.fasttext.operator  # noqa: F401

@@ -98,3 +98,12 @@ class TableReadError(ContainmentError):
     def __init__(self, message: str, *, table: str):
         self.table = table
         super().__init__(f"{table}: {message}")
+
+
+class ModelFileError(UserError):
+    """A model file (a fastText ``.bin`` / ``.ftz``) is missing, unreadable, corrupt or of
+    a kind thresher cannot score with; the message names the file and what was found."""
+
+    def __init__(self, message: str, *, path: str):
+        self.path = path
+        super().__init__(f"{path}: {message}")

@@ -1,0 +1,128 @@
+"""Model files for operators that score in Python workers: ship once, load once per worker.
+
+A scorer's model lives at a path on the driver. ``ship_file`` registers it with
+``SparkContext.addFile``, so every executor fetches one copy (whatever its
+filesystem: a driver-local path works on a cluster); inside ``mapInArrow``,
+``shipped.local_path()`` finds that copy and ``load_once`` keeps the loaded model in
+a module-level cache of the Python worker, so a model is loaded once per worker,
+not once per batch or task (Spark reuses workers: ``spark.python.worker.reuse``).
+
+Versions: Spark never re-ships a path it has already added, so a model retrained at
+the same path in the same session (a notebook) would stay stale on the executors.
+A local file is therefore shipped under a name carrying its size and mtime: a hard
+link in a temporary folder (Spark resolves symbolic links back to the original
+name), or a copy where that folder is on another filesystem. A file on a Hadoop
+filesystem is shipped under its own name. On Spark Connect, where there is no
+``SparkContext``, the path itself is used: put the model on storage every executor
+mounts (``/dbfs``, ``/Volumes``, NFS).
+
+Example::
+
+    shipped = ship_file(spark, "/models/quality.bin")
+    def score(batches):
+        model = load_once(("fasttext", *shipped.version), lambda: load(shipped.local_path()))
+        ...
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .io.fs import get_fs
+
+_MAX_CACHED = 4  # models kept per worker: enough for a recipe's scorers, bounded memory
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache_lock = threading.Lock()
+_links: dict[tuple, str] = {}
+_link_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class ShippedFile:
+    """A file registered with Spark; pickled into the executors' closures."""
+
+    path: str                 # the file as the driver sees it (the fallback on executors)
+    name: str | None          # its name under SparkFiles, None when not shipped
+    version: tuple            # (path, size, mtime in ns): changes when the file does
+
+    def local_path(self) -> str:
+        """The executor's copy (SparkFiles), else the original path (shared storage)."""
+        if self.name is not None:
+            try:
+                from pyspark import SparkFiles
+
+                copy = SparkFiles.get(self.name)
+                if os.path.exists(copy):
+                    return copy
+            except Exception:  # noqa: BLE001 - no SparkFiles root here (plain Python): use the path
+                pass
+        return self.path
+
+
+def file_version(path: str, spark=None) -> tuple:
+    """``(path, size, mtime)`` of a local or Hadoop-filesystem file."""
+    fs, norm = get_fs(path, spark)
+    if fs.local:
+        st = os.stat(norm)
+        return (norm, st.st_size, st.st_mtime_ns)
+    info = fs.info(norm)
+    return (norm, info.size, info.mtime_ms)
+
+
+def _versioned_link(path: str, version: tuple) -> str:
+    """The file under a name carrying its version: a hard link, else a copy."""
+    global _link_dir
+    if version not in _links:
+        if _link_dir is None:
+            _link_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
+            # Spark serves the file from here to executors that join later: keep the
+            # folder for the life of the driver.
+            atexit.register(shutil.rmtree, _link_dir, True)
+        digest = hashlib.sha1(repr(version).encode()).hexdigest()[:12]
+        link = os.path.join(_link_dir, f"{digest}-{os.path.basename(path)}")
+        try:
+            os.link(path, link)
+        except OSError:  # another filesystem (or no hard links): a copy, once per version
+            shutil.copyfile(path, link)
+        _links[version] = link
+    return _links[version]
+
+
+def ship_file(spark, path: str) -> ShippedFile:
+    """Register ``path`` with Spark so executors fetch it once (see the module docstring)."""
+    version = file_version(path, spark)
+    norm = version[0]
+    try:
+        sc = spark.sparkContext
+    except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: shared storage
+        return ShippedFile(norm, None, version)
+    fs, _ = get_fs(norm, spark)
+    source = _versioned_link(norm, version) if fs.local else norm
+    sc.addFile(source)
+    return ShippedFile(norm, os.path.basename(source), version)
+
+
+def load_once(key: tuple, loader: Callable[[], Any]) -> Any:
+    """The object cached under ``key`` in this Python process, made by ``loader`` on a miss.
+
+    Keys should include the file's version, so a changed model is loaded afresh; the
+    least recently used entries beyond a few are dropped.
+    """
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = loader()
+    with _cache_lock:
+        _cache[key] = value
+        while len(_cache) > _MAX_CACHED:
+            _cache.popitem(last=False)
+    return value
