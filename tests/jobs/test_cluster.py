@@ -109,3 +109,66 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "exact_dedup:duplicate=90" in proc.stdout
     assert len(DeltaTable(str(outside / "kept")).to_pandas()) > 1000
+
+
+SHIPPING_DRIVER = """
+import json, os, sys
+import scorers.fasttext.operator as fasttext_operator
+from operators import Recipe, run
+from pyspark.sql import SparkSession
+
+real_ship = fasttext_operator.ship_file
+
+def ship_then_delete(spark, path):
+    # After shipping, the driver's copy is gone: an executor that read the recipe's
+    # path instead of its SparkFiles copy would fail.
+    shipped = real_ship(spark, path)
+    os.remove(path)
+    return shipped
+
+fasttext_operator.ship_file = ship_then_delete
+master, data, model, out = sys.argv[1:5]
+spark = SparkSession.builder.master(master).appName("shipping").getOrCreate()
+recipe = Recipe.from_dict({
+    "name": "shipping",
+    "input": {"format": "parquet", "path": data, "id_column": "id"},
+    "steps": [{"fasttext_score": {"model": model, "label": "hq", "output": "q"}}]})
+rows = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "text", "q").collect()
+json.dump([[r["id"], r["text"], r["q"]] for r in rows], open(out, "w"))
+print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1)
+"""
+
+
+def test_model_file_is_shipped_to_executors(cluster, tmp_path):
+    """fasttext_score on the cluster with a model that only the driver ever sees at
+    the recipe's path (deleted from there once shipped): the executors score from
+    their SparkFiles copy, and the scores equal the model's own."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from scorers.fasttext import TorchFastText
+
+    bundled = REPO / "data" / "models" / "quality.ftz"
+    model = tmp_path / "driver_only" / "quality.ftz"
+    model.parent.mkdir()
+    shutil.copyfile(bundled, model)
+    driver, out = tmp_path / "driver.py", tmp_path / "scores.json"
+    driver.write_text(SHIPPING_DRIVER)
+    proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
+                           str(REPO / "data" / "quickstart"), str(model), str(out)],
+                          env=env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not model.exists()  # the executors never had the driver's path to read
+    assert "EXECUTORS 2" in proc.stdout, proc.stdout
+    copies = list(Path(cluster.work_dir).glob("worker-*/app-*/*/*quality.ftz"))
+    assert copies, "no executor fetched the model through SparkFiles"
+
+    rows = json.load(open(out))
+    scored = [(text, q) for _, text, q in rows if q is not None]
+    assert len(scored) > 1000
+    reference = TorchFastText.from_file(str(bundled), device="cpu")
+    hq = reference.labels.index("__label__hq")
+    expected = reference.predict_proba([t for t, _ in scored])[:, hq]
+    np.testing.assert_allclose([q for _, q in scored], expected, atol=1e-6)
