@@ -3,6 +3,9 @@
     thresher run RECIPE [--set dotted.key=value ...] [--dry-run]
     thresher validate RECIPE [--set ...]
     thresher ops [--json]
+    thresher containment SOURCE... --out DIR [--sample-rows N] [--verify exact|sample] [--multiset]
+                         [--plan [--access-log CSV] [--max-rebuild-seconds S] [--allow-chains]]
+    thresher fasttext-train --input PARQUET --out MODEL [--text-column --label-column ...]
 
 Exit codes: 0 ok, 2 bad recipe or input (nothing was written), 1 runtime failure.
 """
@@ -13,6 +16,7 @@ import json
 import sys
 import traceback
 
+from jobs import fasttext_train
 from operators.errors import UserError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USER = 0, 1, 2
@@ -32,7 +36,69 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--submitted", action="store_true", help=argparse.SUPPRESS)
     p = sub.add_parser("ops", help="list every operator with its params")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _containment_parser(sub)
+    fasttext_train.add_parser(sub)
     return parser
+
+
+def _containment_parser(sub) -> None:
+    p = sub.add_parser("containment", help="find tables whose rows are contained in another table's",
+                       description="Table containment (R2D2): schema graph, metadata statistics, "
+                       "sampled content test, exact verification. Writes edges.parquet, stages.json, "
+                       "skipped.json and graph.svg to --out.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="folder, file or glob of Parquet datasets/files, Delta tables, CSV files")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (new, empty, or a "
+                   "previous containment output, which is replaced)")
+    p.add_argument("--sample-rows", type=int, default=64, metavar="N",
+                   help="child rows tested against the parent's row hashes (default 64)")
+    p.add_argument("--verify", choices=("exact", "sample"), default="exact",
+                   help="exact: verify survivors with an anti-join (default); sample: report them "
+                   "as probable")
+    p.add_argument("--multiset", action="store_true", help="count duplicate rows")
+    p.add_argument("--seed", type=int, default=0, help="salt of the row hash (which rows are sampled)")
+    p.add_argument("--csv-option", dest="csv_options", action="append", default=[],
+                   metavar="KEY=VALUE", help="extra Spark CSV reader option, e.g. sep=;")
+    p.add_argument("--stats-cache", metavar="DIR", help="cache of CSV statistics (default: a hidden "
+                   "folder beside --out)")
+    g = p.add_argument_group("deletion plan (advice only: nothing is deleted)")
+    g.add_argument("--plan", action="store_true", help="write plan.json: which contained tables "
+                   "to delete and how to rebuild each from its parent")
+    g.add_argument("--access-log", metavar="CSV", help="reads a month per table (header "
+                   "table,reads_per_month); default: 1 for every table")
+    g.add_argument("--max-rebuild-seconds", type=float, metavar="S", help="longest acceptable rebuild")
+    g.add_argument("--allow-chains", action="store_true", help="rebuild from a deleted parent")
+    g.add_argument("--storage-cost", type=float, metavar="PRICE", help="per GB a month (default 0.023)")
+    g.add_argument("--compute-cost", type=float, metavar="PRICE", help="per hour of rebuild (default 2.0)")
+    g.add_argument("--scan-rate", type=float, metavar="BYTES_PER_S",
+                   help="rebuild scan rate (default: measured in this run)")
+    p.add_argument("--submitted", action="store_true", help=argparse.SUPPRESS)
+
+
+def _plan_options(args) -> dict | None:
+    if not args.plan:
+        return None
+    given = {"max_rebuild_seconds": args.max_rebuild_seconds, "allow_chains": args.allow_chains,
+             "storage_cost_gb_month": args.storage_cost, "compute_cost_hour": args.compute_cost,
+             "scan_bytes_per_second": args.scan_rate}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _run_containment(args) -> None:
+    from dedup.containment import find_containment
+    from operators.errors import ContainmentInputError
+
+    csv_options = {}
+    for item in args.csv_options:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ContainmentInputError(f"--csv-option {item!r}: expected KEY=VALUE")
+        csv_options[key] = value
+    result = find_containment(args.sources, out=args.out, sample_rows=args.sample_rows,
+                              verify=args.verify, multiset=args.multiset, seed=args.seed,
+                              csv_options=csv_options, stats_cache=args.stats_cache,
+                              plan=_plan_options(args), access_log=args.access_log)
+    print(result.summary())
 
 
 def describe_operators() -> list[dict]:
@@ -74,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ops":
             _print_ops(args.json)
+            return EXIT_OK
+        if args.command == "containment":
+            _run_containment(args)
+            return EXIT_OK
+        if args.command == "fasttext-train":
+            fasttext_train.run(args)
             return EXIT_OK
         import jobs.builtins  # noqa: F401
         from operators.recipe import Recipe

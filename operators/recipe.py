@@ -254,7 +254,8 @@ _VAR = re.compile(r"\$\{(recipe_dir|env:[A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def _expand(value: str, recipe_dir: str, where: dict) -> str:
+def _substitute(value: str, recipe_dir: str, where: dict) -> str:
+    """``${recipe_dir}`` and ``${env:NAME}`` replaced in ``value``."""
     def sub(match):
         key = match.group(1)
         if key == "recipe_dir":
@@ -264,7 +265,11 @@ def _expand(value: str, recipe_dir: str, where: dict) -> str:
             raise RecipeError(f"environment variable {name} is not set (used as ${{{key}}})", **where)
         return os.environ[name]
 
-    value = _VAR.sub(sub, value)
+    return _VAR.sub(sub, value)
+
+
+def _expand(value: str, recipe_dir: str, where: dict) -> str:
+    value = _substitute(value, recipe_dir, where)
     if _SCHEME.match(value) and not value.startswith("file:"):
         return value  # hdfs:, s3a:, dbfs:, catalog names: leave to Spark
     if value.startswith("file:"):
@@ -274,7 +279,7 @@ def _expand(value: str, recipe_dir: str, where: dict) -> str:
 
 def _expand_paths(spec: RecipeSpec, recipe_dir: str, file, lines) -> RecipeSpec:
     def where(*path):
-        return dict(file=file, line=line_of(lines, path), param=".".join(path))
+        return dict(file=file, line=line_of(lines, path), param=".".join(map(str, path)))
 
     inp = spec.input.model_copy(update={"path": _expand(spec.input.path, recipe_dir, where("input", "path"))})
     out = spec.output
@@ -284,7 +289,16 @@ def _expand_paths(spec: RecipeSpec, recipe_dir: str, file, lines) -> RecipeSpec:
             if getattr(out, key):
                 update[key] = _expand(getattr(out, key), recipe_dir, where("output", key))
         out = out.model_copy(update=update)
-    return spec.model_copy(update={"input": inp, "output": out})
+    # Step params: variables only (a string param is not always a path; operators
+    # whose params are paths resolve them).
+    steps = []
+    for index, step in enumerate(spec.steps):
+        params = {k: _substitute(v, recipe_dir, dict(
+                      file=file, line=line_of(lines, ("steps", index, step.op, k)),
+                      step=index + 1, op=step.op, param=k))
+                  if isinstance(v, str) else v for k, v in step.params.items()}
+        steps.append(step.model_copy(update={"params": params}))
+    return spec.model_copy(update={"input": inp, "output": out, "steps": steps})
 
 
 def _apply_override(data: dict, item: str, file) -> None:

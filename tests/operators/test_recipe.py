@@ -131,6 +131,22 @@ def test_path_variables(tmp_path, monkeypatch):
         Recipe.from_yaml(write(tmp_path, body))
 
 
+def test_variables_in_step_params(tmp_path, monkeypatch):
+    monkeypatch.setenv("THRESHER_TEST_CKPT", "/ckpt")
+    body = GOOD.replace("  - exact_dedup: {}", "  - minhash_dedup:\n"
+                        "      checkpoint_dir: '${env:THRESHER_TEST_CKPT}/mh'\n"
+                        "      keep: 'max:${recipe_dir}'")
+    r = Recipe.from_yaml(write(tmp_path, body))
+    params = r.operators[2].params
+    assert params.checkpoint_dir == "/ckpt/mh"  # substituted, not made absolute
+    assert params.keep == f"max:{tmp_path}"  # any string param
+    monkeypatch.delenv("THRESHER_TEST_CKPT")
+    with pytest.raises(RecipeError, match=r"r.yaml:9, step 3 \(minhash_dedup\), "
+                                          r"param 'checkpoint_dir'"
+                                          r".*THRESHER_TEST_CKPT is not set"):
+        Recipe.from_yaml(write(tmp_path, body))
+
+
 def test_remote_paths_untouched(tmp_path):
     body = GOOD.replace("path: data/in", "path: s3a://bucket/in")
     assert Recipe.from_yaml(write(tmp_path, body)).spec.input.path == "s3a://bucket/in"

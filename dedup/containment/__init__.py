@@ -1,0 +1,18 @@
+"""Table containment (R2D2, SIGMOD'24): which tables of a lake hold only rows of another.
+
+Three pruning stages, each cheaper than the next: the schema graph (schema_graph.py),
+metadata statistics (prune.py), then content (content.py: a sampled broadcast
+semi-join, then exact verification). Example::
+
+    from dedup.containment import find_containment
+    result = find_containment(["/lake"], out="/tmp/contain", plan=True)
+    print(result.summary())
+    df = rebuild(spark, result.plan["deleted"][0], out_dir=result.out)   # a deleted table again
+"""
+from dedup.containment.config import ContainmentConfig
+from dedup.containment.edges import Edge
+from dedup.containment.job import ContainmentResult, find_containment
+from dedup.containment.plan import PlanConfig
+from dedup.containment.rebuild import rebuild
+
+__all__ = ["ContainmentConfig", "ContainmentResult", "Edge", "PlanConfig", "find_containment", "rebuild"]

@@ -1,0 +1,35 @@
+"""Parameters of a containment run (frozen; unknown keys rejected).
+
+Example::
+
+    cfg = ContainmentConfig(sample_rows=128, verify="sample")
+    cfg.multiset        # False: set semantics, duplicates ignored
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContainmentConfig(BaseModel):
+    """How hard to look: sample size, exact or sampled verdicts, set or multiset semantics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sample_rows: int = Field(64, ge=1, le=1_000_000, description="Rows of each child tested "
+                             "against the parent's row hashes before exact verification.")
+    verify: Literal["exact", "sample"] = Field(
+        "exact", description="exact: an anti-join decides every surviving pair; sample: "
+        "survivors of the sample test are reported as probable.")
+    multiset: bool = Field(False, description="Count duplicate rows: a child row repeated k "
+                           "times needs k copies in the parent.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Salts the row hash, which picks "
+                      "the sampled rows (the sample is deterministic for a seed).")
+    csv_options: dict[str, str] = Field(default_factory=dict, description="Extra Spark CSV "
+                                        "reader options (header and inferSchema are on).")
+    stats_cache: str | None = Field(None, min_length=1, description="Folder caching the "
+                                    "statistics computed for CSV tables; default: a hidden "
+                                    "folder next to the output.")
+    batch_size: int = Field(16, ge=1, le=1024, description="Tables per Spark job in the "
+                            "content stage.")

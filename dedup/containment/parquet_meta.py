@@ -1,0 +1,162 @@
+"""Schema and statistics of a Parquet file or dataset from its footers only (no data pages).
+
+Row counts, and per top-level column null counts and min/max, folded over every
+row group of every file; Hive partition folders (``key=value``) add columns whose
+statistics come from the folder names. Footer min/max are taken as exact (Arrow
+and parquet-java write them untruncated by default). Example::
+
+    info = inspect_parquet(fs, "/lake/orders", name="/lake/orders")
+    info.stats.rows, info.stats.columns["amount"].min_lo
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+import re
+from urllib.parse import unquote
+
+import pyarrow as pa
+import pyarrow.types as pat
+
+from operators.errors import TableReadError
+from operators.io.fs import FileInfo
+from operators.io.parquet import data_files, read_footer
+
+from .stats import BoundsAccumulator, TableStats, to_value
+from .tables import TableInfo
+from .types import ORDERED, Column, arrow_family
+
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+_INT = re.compile(r"^-?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _leaves(t: pa.DataType) -> int:
+    """Parquet leaf columns under an Arrow type (depth first, as the footer lists them)."""
+    if pat.is_struct(t):
+        return sum(_leaves(t.field(i).type) for i in range(t.num_fields))
+    if pat.is_map(t):
+        return _leaves(t.key_type) + _leaves(t.item_type)
+    if pat.is_list(t) or pat.is_large_list(t) or pat.is_fixed_size_list(t):
+        return _leaves(t.value_type)
+    return 1
+
+
+def _partition_family(values: list[str | None]) -> str:
+    """Spark's partition type inference, simplified: int, float, date, else string."""
+    present = [v for v in values if v is not None]
+    if present and all(_INT.match(v) and -2**63 <= int(v) < 2**63 for v in present):
+        return "int"
+    if present and all(_INT.match(v) or _FLOAT.match(v) for v in present):
+        return "float"
+    if present and all(_DATE.match(v) for v in present):
+        return "date"
+    return "string"
+
+
+def _partition_value(family: str, raw: str):
+    if family == "date":
+        return to_value("date", _dt.date.fromisoformat(raw))
+    return to_value(family, int(raw) if family == "int" else float(raw) if family == "float" else raw)
+
+
+def _partitions(rel: str) -> dict[str, str | None]:
+    out = {}
+    for part in posixpath.dirname(rel).split("/"):
+        if part:
+            key, sep, raw = part.partition("=")
+            if not sep:
+                raise ValueError(f"folder {part!r} is not a key=value partition")
+            value = unquote(raw)
+            out[key] = None if value == HIVE_NULL else value
+    return out
+
+
+def _footer(fs, f: FileInfo, name: str):
+    try:
+        return read_footer(fs, f.path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
+        raise TableReadError(f"cannot read the Parquet footer of {f.path}: "
+                             f"{type(exc).__name__}: {exc}", table=name) from exc
+
+
+def inspect_parquet(fs, path: str, *, name: str) -> TableInfo:
+    """Schema and statistics of the Parquet file or dataset at ``path`` (footers only)."""
+    if fs.is_dir(path):
+        files = data_files(fs, path)
+    else:
+        files = [(fs.info(path), posixpath.basename(path))]
+    if not files:
+        raise TableReadError("no data files", table=name)
+    schema = None
+    accs: dict[str, BoundsAccumulator] = {}
+    rows = meta_bytes = data_bytes = 0
+    parts_seen: list[tuple[dict, int]] = []
+    for f, rel in files:
+        md = _footer(fs, f, name)
+        arrow = md.schema.to_arrow_schema()
+        fields = [(fld.name, arrow_family(fld.type)) for fld in arrow]
+        if schema is None:
+            schema = fields
+        elif fields != schema:
+            raise TableReadError(f"files disagree on the schema: {files[0][0].path} has {schema}, "
+                                 f"{f.path} has {fields}", table=name)
+        rows += md.num_rows
+        meta_bytes += md.serialized_size + 8
+        data_bytes += f.size
+        leaf = 0
+        for fld, (_, family) in zip(arrow, fields):
+            width = _leaves(fld.type)
+            if width == 1 and family in ORDERED:
+                _fold_column(accs.setdefault(fld.name.lower(), BoundsAccumulator()), md, leaf, family)
+            leaf += width
+        if fs.is_dir(path):
+            try:
+                parts_seen.append((_partitions(rel), md.num_rows))
+            except ValueError as exc:
+                raise TableReadError(f"{f.path}: {exc}", table=name) from exc
+    columns = [Column(n, fam) for n, fam in schema]
+    columns += _partition_columns(parts_seen, accs, name)
+    stats = TableStats(rows=rows, columns={k: a.result() for k, a in accs.items()})
+    return TableInfo(name=name, path=path, format="parquet", columns=columns, stats=stats,
+                     data_bytes=data_bytes, meta_bytes=meta_bytes)
+
+
+def _fold_column(acc: BoundsAccumulator, md, leaf: int, family: str) -> None:
+    for g in range(md.num_row_groups):
+        chunk = md.row_group(g).column(leaf)
+        st = chunk.statistics
+        if st is None:
+            acc.add(values=None, nulls=None)
+            continue
+        nulls = st.null_count if st.has_null_count else None
+        values = None if nulls is None else chunk.num_values - nulls
+        lo = hi = None
+        if st.has_min_max:
+            try:
+                lo, hi = to_value(family, st.min), to_value(family, st.max)
+            except (TypeError, ValueError, AttributeError):
+                lo = hi = None  # a logical type we cannot place in the family's domain
+        acc.add(values=values, nulls=nulls, lo=lo, hi=hi)
+
+
+def _partition_columns(parts_seen, accs, name: str) -> list[Column]:
+    if not parts_seen:
+        return []
+    keys = list(parts_seen[0][0])
+    if any(list(p) != keys for p, _ in parts_seen):
+        raise TableReadError("data files sit at different partition depths or keys", table=name)
+    columns = []
+    for key in keys:
+        family = _partition_family([p[key] for p, _ in parts_seen])
+        acc = accs.setdefault(key.lower(), BoundsAccumulator())
+        for p, n in parts_seen:
+            raw = p[key]
+            if raw is None:
+                acc.add(values=0, nulls=n)
+            else:
+                v = _partition_value(family, raw)
+                acc.add(values=n, nulls=0, lo=v, hi=v)
+        columns.append(Column(key, family))
+    return columns

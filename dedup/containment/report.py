@@ -1,0 +1,85 @@
+"""The output folder: edges.parquet, stages.json, skipped.json and graph.svg, written
+all at once (a staging folder swapped in), so a failed run leaves the previous
+result intact.
+
+The folder must be new, empty, or a previous containment output: the swap
+replaces it whole, and the job refuses to replace anything else. Example::
+
+    fs, path = check_output("out/containment")
+    write_outputs(fs, path, edges=edges, stages={...}, skipped={...})
+"""
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+
+import pyarrow.parquet as pq
+
+from operators.errors import ContainmentInputError, OutputError
+from operators.io.fs import get_fs, is_hidden, staging_cleanup
+from operators.io.parquet import STAGING, new_run_tag, recover, sibling, swap_in
+
+from .edges import Edge, edges_table
+from .svg import containment_svg
+
+FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg")
+
+
+def check_output(out: str):
+    """``(fs, path)`` of the output folder, after checking it may be replaced (see above)."""
+    try:
+        fs, path = get_fs(out)
+    except OutputError as exc:
+        raise ContainmentInputError(f"--out {out!r}: {exc}") from exc
+    if not fs.local:
+        raise ContainmentInputError(f"--out {out!r}: the output must be a local folder "
+                                    "(on Databricks, a /dbfs/... or /Volumes/... path)")
+    if fs.exists(path):
+        if not fs.is_dir(path):
+            raise ContainmentInputError(f"--out {path} exists and is a file; give a folder")
+        visible = [e for e in fs.list(path) if not is_hidden(posixpath.basename(e.path))]
+        if visible and not fs.exists(posixpath.join(path, "stages.json")):
+            raise ContainmentInputError(
+                f"--out {path} exists and is not a containment output (no stages.json); "
+                "give a new or empty folder: the output replaces the folder whole")
+    return fs, path
+
+
+def default_cache_dir(path: str) -> str:
+    """Where CSV statistics are cached unless told: a hidden folder beside the output."""
+    parent, name = posixpath.split(path.rstrip("/"))
+    return posixpath.join(parent, f".{name}.stats-cache")
+
+
+def write_outputs(fs, path: str, *, edges: list[Edge], stages: dict, skipped: dict,
+                  plan: dict | None = None, key_frames: dict | None = None) -> dict[str, str]:
+    """Write the outputs into ``path`` atomically (with ``plan``: plan.json, and each
+    DataFrame of ``key_frames`` as Parquet at its relative path); returns name -> path."""
+    os.makedirs(posixpath.dirname(path), exist_ok=True)
+    recover(fs, path, cleanup=True)
+    tag = new_run_tag({"run_id": "containment"})
+    staging = sibling(path, STAGING, tag)
+    with staging_cleanup(fs, staging, f"writing containment output {path} failed; the previous "
+                         "output is intact"):
+        os.makedirs(staging)
+        pq.write_table(edges_table(edges), posixpath.join(staging, "edges.parquet"))
+        for name, data in (("stages.json", stages), ("skipped.json", skipped)):
+            _write_json(posixpath.join(staging, name), data)
+        svg = containment_svg([(e.child, e.parent, e.verdict) for e in edges])
+        with open(posixpath.join(staging, "graph.svg"), "w", encoding="utf-8") as f:
+            f.write(svg)
+        names = list(FILES)
+        if plan is not None:
+            _write_json(posixpath.join(staging, "plan.json"), plan)
+            names.append("plan.json")
+            for rel, df in (key_frames or {}).items():
+                df.coalesce(1).write.parquet(fs.spark_path(posixpath.join(staging, rel)))
+        swap_in(fs, staging, path, tag)
+    return {name: posixpath.join(path, name) for name in names}
+
+
+def _write_json(path: str, data) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, default=str)
+        f.write("\n")

@@ -1,0 +1,149 @@
+"""Training a fastText quality classifier (DCLM-style: positives vs negatives).
+
+Reads a Parquet file or folder with a text and a label column, holds out a
+deterministic share of rows for evaluation, trains with the ``fasttext`` library
+(the ``fasttext`` extra) and writes the model plus ``<model>.eval.json``: precision,
+recall and F1 per label on the held-out rows, and the counts. Texts become one line
+each (newlines read as spaces, as the scorers read them); rows with a null or blank
+text or a null label are skipped and counted.
+
+Example::
+
+    from scorers.fasttext.train import TrainConfig, train_classifier
+    report = train_classifier("data/train.parquet", "out/quality.bin",
+                              TrainConfig(epoch=3, word_ngrams=2))
+    report["eval"]["labels"]["__label__hq"]["precision"]
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from operators.errors import InputError, MissingDependencyError
+
+LABEL_PREFIX = "__label__"
+_SPACE = re.compile(r"\s")
+
+
+class TrainConfig(BaseModel):
+    """fastText's supervised hyperparameters (its defaults) and the held-out split."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epoch: int = Field(5, ge=1)
+    lr: float = Field(0.1, gt=0)
+    word_ngrams: int = Field(1, ge=1, description="fastText wordNgrams")
+    dim: int = Field(100, ge=1)
+    minn: int = Field(0, ge=0, description="shortest char n-gram (0: none)")
+    maxn: int = Field(0, ge=0, description="longest char n-gram (0: none)")
+    min_count: int = Field(1, ge=1, description="fastText minCount")
+    loss: Literal["softmax", "ova", "hs", "ns"] = "softmax"
+    bucket: int = Field(2_000_000, ge=0)
+    thread: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+    seed: int = Field(0, ge=0, description="seeds the held-out split and fastText")
+    valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="rows held out to evaluate")
+    quantize: bool = Field(False, description="write a quantized .ftz (smaller, ~same scores)")
+
+    def fasttext_args(self) -> dict:
+        return dict(epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
+                    minn=self.minn, maxn=self.maxn, minCount=self.min_count, loss=self.loss,
+                    bucket=self.bucket, thread=self.thread, seed=self.seed, verbose=0)
+
+
+def read_labelled(path: str, text_column: str, label_column: str) -> tuple[list[str], list[str], int]:
+    """``(lines, labels, skipped)``: one-line texts and ``__label__`` labels of ``path``."""
+    import pyarrow.dataset as ds
+
+    try:
+        data = ds.dataset(path, format="parquet")
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise InputError(f"training input {path}: cannot read it as Parquet: {exc}") from exc
+    names = data.schema.names
+    for role, column in (("text", text_column), ("label", label_column)):
+        if column not in names:
+            raise InputError(f"training input {path}: no {role} column '{column}' "
+                             f"(columns: {', '.join(names)})")
+    table = data.to_table(columns=[text_column, label_column])
+    lines, labels, skipped = [], [], 0
+    for text, label in zip(table.column(0).to_pylist(), table.column(1).to_pylist()):
+        if text is None or not text.strip() or label is None:
+            skipped += 1
+            continue
+        name = str(label)
+        if not name or _SPACE.search(name):
+            raise InputError(f"training input {path}: label {name!r} in column '{label_column}' "
+                             "is empty or contains whitespace; fastText labels are single tokens")
+        lines.append(" ".join(text.split()))
+        labels.append(name if name.startswith(LABEL_PREFIX) else LABEL_PREFIX + name)
+    return lines, labels, skipped
+
+
+def split(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, valid)``: a seeded permutation, the same on every machine."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_valid = int(round(n * valid_fraction))
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def evaluate(predicted: list[str], truth: list[str], labels: list[str]) -> dict:
+    """Accuracy and, per label, precision / recall / F1 / support of top-1 predictions."""
+    per_label = {}
+    for label in labels:
+        tp = sum(p == label and t == label for p, t in zip(predicted, truth))
+        n_pred = sum(p == label for p in predicted)
+        n_true = sum(t == label for t in truth)
+        precision = tp / n_pred if n_pred else None
+        recall = tp / n_true if n_true else None
+        f1 = (2 * precision * recall / (precision + recall)
+              if precision and recall else (0.0 if n_pred and n_true else None))
+        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": n_true}
+    correct = sum(p == t for p, t in zip(predicted, truth))
+    return {"accuracy": correct / len(truth) if truth else None, "n": len(truth),
+            "labels": per_label}
+
+
+def train_classifier(input_path: str, out: str, config: TrainConfig | None = None, *,
+                     text_column: str = "text", label_column: str = "label") -> dict:
+    """Train on ``input_path``, write the model to ``out`` and ``out + '.eval.json'``;
+    return the evaluation report. ``out`` is replaced only when training succeeded."""
+    config = config or TrainConfig()
+    try:
+        import fasttext
+    except ImportError as exc:
+        raise MissingDependencyError("training needs the fastText library: "
+                                     "pip install 'thresher[fasttext]'") from exc
+    lines, labels, skipped = read_labelled(input_path, text_column, label_column)
+    distinct = sorted(set(labels))
+    if len(distinct) < 2:
+        raise InputError(f"training input {input_path}: column '{label_column}' needs at least "
+                         f"two labels, found {distinct or 'none'} in {len(labels)} usable rows")
+    train_idx, valid_idx = split(len(lines), config.valid_fraction, config.seed)
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".thresher-train-", dir=folder) as tmp:
+        train_file = os.path.join(tmp, "train.txt")
+        with open(train_file, "w", encoding="utf-8") as fh:
+            for i in train_idx:
+                fh.write(f"{labels[i]} {lines[i]}\n")
+        model = fasttext.train_supervised(input=train_file, **config.fasttext_args())
+        if config.quantize:
+            model.quantize(input=train_file, retrain=True, qnorm=True)
+        predicted = [p[0] for p in model.predict([lines[i] for i in valid_idx], k=1)[0]]
+        report = {
+            "model": os.path.abspath(out), "input": input_path, "config": config.model_dump(),
+            "rows": {"usable": len(lines), "skipped": skipped, "train": len(train_idx),
+                     "valid": len(valid_idx)},
+            "label_counts": {k: labels.count(k) for k in distinct},
+            "eval": evaluate(predicted, [labels[i] for i in valid_idx], distinct)}
+        staged = os.path.join(tmp, "model")
+        model.save_model(staged)
+        os.replace(staged, out)  # same folder: atomic, the old model stays until now
+    with open(out + ".eval.json", "w", encoding="utf-8") as fh:
+        json.dump(report, fh, indent=2)
+    return report

@@ -1,0 +1,74 @@
+"""Canonical values and row hashes: equal rows are equal whatever the storage types."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pyspark.sql import types as T
+
+from dedup.containment.canonical import canonical_columns, row_hash
+
+
+def _canon(df, names):
+    canon = df.select(*canonical_columns(df, names))
+    rows = canon.select("*", row_hash(len(names), salt=0).alias("h")).collect()
+    return [tuple(r) for r in rows]
+
+
+def test_widths_scales_and_time_zones_fold(spark):
+    ts = dt.datetime(2024, 3, 1, 12, 30, 0, 123456)
+    narrow = spark.createDataFrame(
+        [(1, 1.5, "x", Decimal("1.50"), ts, dt.date(2024, 1, 1), b"\x01", True)],
+        T.StructType([T.StructField("ID", T.IntegerType()), T.StructField("f", T.FloatType()),
+                      T.StructField("s", T.StringType()), T.StructField("dec", T.DecimalType(10, 2)),
+                      T.StructField("ts", T.TimestampNTZType()), T.StructField("d", T.DateType()),
+                      T.StructField("b", T.BinaryType()), T.StructField("flag", T.BooleanType())]))
+    wide = spark.createDataFrame(
+        [(True, b"\x01", dt.date(2024, 1, 1), ts.replace(tzinfo=dt.timezone.utc), Decimal("1.5000"),
+          "x", 1.5, 1)],
+        T.StructType([T.StructField("flag", T.BooleanType()), T.StructField("b", T.BinaryType()),
+                      T.StructField("d", T.DateType()), T.StructField("ts", T.TimestampType()),
+                      T.StructField("DEC", T.DecimalType(20, 4)), T.StructField("s", T.StringType()),
+                      T.StructField("f", T.DoubleType()), T.StructField("id", T.LongType())]))
+    keys = ["b", "d", "dec", "f", "flag", "id", "s", "ts"]
+    a = _canon(narrow, {k: {"id": "ID"}.get(k, k) for k in keys})
+    b = _canon(wide, {k: {"dec": "DEC"}.get(k, k) for k in keys})
+    assert a == b
+    assert a[0][keys.index("dec")] == "1.5" and a[0][keys.index("ts")] == 1709296200123456
+
+
+def test_nan_negative_zero_and_decimal_zeros(spark):
+    schema = T.StructType([T.StructField("f", T.DoubleType()), T.StructField("g", T.DoubleType()),
+                           T.StructField("d", T.DecimalType(10, 3))])
+    a = _canon(spark.createDataFrame([(float("nan"), -0.0, Decimal("100.000"))], schema),
+               {"f": "f", "g": "g", "d": "d"})
+    b = _canon(spark.createDataFrame([(float("nan"), 0.0, Decimal("100"))], schema),
+               {"f": "f", "g": "g", "d": "d"})
+    assert a[0][3] == b[0][3]                       # keys in order d, f, g; then the hash
+    assert (a[0][0], b[0][0], a[0][2]) == ("100", "100", 0.0)
+
+
+def test_nested_values_serialise_canonically(spark):
+    s1 = T.StructType([T.StructField("st", T.StructType([T.StructField("A", T.IntegerType()),
+                                                         T.StructField("b", T.StringType())])),
+                       T.StructField("m", T.MapType(T.StringType(), T.FloatType())),
+                       T.StructField("l", T.ArrayType(T.IntegerType()))])
+    s2 = T.StructType([T.StructField("st", T.StructType([T.StructField("b", T.StringType()),
+                                                         T.StructField("a", T.LongType())])),
+                       T.StructField("m", T.MapType(T.StringType(), T.DoubleType())),
+                       T.StructField("l", T.ArrayType(T.LongType()))])
+    one = spark.createDataFrame([((1, "x"), {"k": 1.0, "j": 2.0}, [1, 2])], s1)
+    two = spark.createDataFrame([(("x", 1), {"j": 2.0, "k": 1.0}, [1, 2])], s2)
+    three = spark.createDataFrame([(("x", 1), {"j": 2.0, "k": 1.0}, [2, 1])], s2)  # list order matters
+    names = {"st": "st", "m": "m", "l": "l"}
+    assert _canon(one, names) == _canon(two, names)
+    assert _canon(two, names)[0][0] != _canon(three, names)[0][0]
+
+
+def test_null_positions_hash_apart(spark):
+    schema = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+    df = spark.createDataFrame([(None, 1), (1, None), (None, None)], schema)
+    hashes = [r[-1] for r in _canon(df, {"a": "a", "b": "b"})]
+    assert len(set(hashes)) == 3
+    salted = df.select(*canonical_columns(df, {"a": "a", "b": "b"})).select(row_hash(2, salt=1)).collect()
+    assert {r[0] for r in salted}.isdisjoint(hashes)

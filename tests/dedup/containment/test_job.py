@@ -1,0 +1,127 @@
+"""The whole job on the generated lake: verdicts, decoys, bad inputs, and the outputs."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from dedup.containment import ContainmentConfig, find_containment
+from dedup.containment.edges import EDGE_SCHEMA
+from operators.errors import ContainmentInputError
+
+
+def test_finds_every_projection_filter_and_format_copy(lake_run):
+    result, truth, _ = lake_run
+    assert set(result.contained) == truth["contained"]
+
+
+def test_decoys_are_not_contained(lake_run):
+    result, truth, root = lake_run
+    verdicts = {(e.child, e.parent): e for e in result.edges}
+    for pair in truth["decoys"]:
+        edge = verdicts.get(pair)
+        assert edge is None or edge.contained is False, (pair, edge)
+    renamed = str(root / "decoys/renamed.parquet")
+    assert not [e for e in result.edges if e.child == renamed and e.parent == str(root / "base.parquet")]
+    # the one changed value is found by the content stage, with the row as evidence
+    changed = verdicts[(str(root / "decoys/changed.parquet"), str(root / "base.parquet"))]
+    assert changed.decided_at in ("content", "verified") and changed.evidence["row"]
+
+
+def test_bad_inputs_are_reported_not_fatal(lake_run):
+    result, _, root = lake_run
+    skipped = {s["table"]: s["reason"] for s in result.skipped["skipped"]}
+    assert "Parquet footer" in skipped[str(root / "bad/corrupt.parquet")]
+    assert [e["table"] for e in result.skipped["empty"]] == [str(root / "bad/empty.parquet")]
+    assert result.skipped["case_conflicts"] == [
+        {"table": str(root / "bad/case_dup.csv"), "columns": [["NAME", "Name"]]},
+        {"table": str(root / "bad/case_dup.parquet"), "columns": [["ID", "id"]]}]
+    bad = {str(root / "bad" / n) for n in ("corrupt.parquet", "empty.parquet", "case_dup.parquet",
+                                          "case_dup.csv")}
+    assert not [e for e in result.edges if e.child in bad or e.parent in bad]
+
+
+def test_every_decision_names_its_stage_and_rule(lake_run):
+    result, _, _ = lake_run
+    for e in result.edges:
+        assert e.decided_at in ("schema", "stats", "content", "verified")
+        assert e.rule and e.evidence["rule"] == e.rule
+        if e.verdict == "contained":
+            assert e.decided_at == "verified"
+    assert {e.decided_at for e in result.edges} >= {"stats", "content", "verified"}
+
+
+def test_output_files(spark, lake_run):
+    result, _, _ = lake_run
+    out = Path(result.out)
+    assert sorted(p.name for p in out.iterdir()) == ["edges.parquet", "graph.svg", "skipped.json",
+                                                     "stages.json"]
+    table = pq.read_table(out / "edges.parquet")
+    assert table.schema.equals(EDGE_SCHEMA)
+    df = result.edges_df(spark)
+    got = {(r.child, r.parent, r.contained, r.decided_at) for r in df.collect()}
+    assert got == {(e.child, e.parent, e.contained, e.decided_at) for e in result.edges}
+    stages = json.loads((out / "stages.json").read_text())
+    names = [s["stage"] for s in stages["stages"]]
+    assert names == ["inspect", "schema", "stats", "content", "verified"]
+    chain = stages["stages"][1:]
+    for before, after in zip(chain, chain[1:]):
+        assert after["pairs_before"] == before["pairs_after"]
+    for s in stages["stages"]:
+        assert s["seconds"] >= 0 and (s["bytes_read"] is None or s["bytes_read"] >= 0)
+    assert stages["stages"][3]["bytes_read"] > 0  # measured by Spark's status store
+    assert json.loads((out / "skipped.json").read_text()) == result.skipped
+    ET.parse(out / "graph.svg")  # well-formed
+
+
+def test_rerun_reuses_csv_stats_and_replaces_the_output(spark, lake, tmp_path, monkeypatch):
+    from dedup.containment import csv_meta
+
+    root, truth = lake
+    out = tmp_path / "out"
+    cache = tmp_path / "cache"
+    first = find_containment([str(root / "csv"), str(root / "base.parquet")], out=str(out),
+                             spark=spark, stats_cache=str(cache))
+    assert first.contained == [(str(root / "csv/proj_filt.csv"), str(root / "base.parquet"))]
+    monkeypatch.setattr(csv_meta, "compute_csv_stats", lambda df: pytest.fail("stats recomputed"))
+    second = find_containment([str(root / "csv"), str(root / "base.parquet")], out=str(out),
+                              spark=spark, stats_cache=str(cache))
+    assert second.contained == first.contained
+    assert second.stages["stages"][0]["bytes_read"] < first.stages["stages"][0]["bytes_read"]
+
+
+def test_sample_mode_reports_probable(spark, lake, tmp_path):
+    root, _ = lake
+    result = find_containment([str(root / "filt.parquet"), str(root / "base.parquet")],
+                              out=str(tmp_path / "o"), spark=spark, verify="sample")
+    [edge] = [e for e in result.edges if e.verdict == "probable"]
+    assert (edge.child, edge.parent, edge.contained) == (str(root / "filt.parquet"),
+                                                        str(root / "base.parquet"), None)
+    assert result.stages["stages"][4]["pairs_before"] == 0
+
+
+def test_refuses_to_replace_a_folder_that_is_not_its_output(lake, tmp_path):
+    root, _ = lake
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "keep.txt").write_text("precious")
+    with pytest.raises(ContainmentInputError, match="not a containment output"):
+        find_containment([str(root)], out=str(tmp_path / "data"))
+    assert (tmp_path / "data" / "keep.txt").read_text() == "precious"
+
+
+def test_bad_options_and_sources_fail_before_spark(tmp_path, monkeypatch):
+    import operators.session as session
+
+    monkeypatch.setattr(session, "get_or_create_session", lambda **kw: pytest.fail("Spark started"))
+    with pytest.raises(ContainmentInputError, match="sample_rows"):
+        find_containment([str(tmp_path)], out=str(tmp_path / "o"), sample_rows=0)
+    with pytest.raises(ContainmentInputError, match="no such file"):
+        find_containment([str(tmp_path / "missing")], out=str(tmp_path / "o"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ContainmentInputError, match="no tables found"):
+        find_containment([str(tmp_path / "empty")], out=str(tmp_path / "o"))
+    with pytest.raises(ContainmentInputError, match="config or keyword"):
+        find_containment([str(tmp_path)], out=str(tmp_path / "o"), config=ContainmentConfig(), seed=1)

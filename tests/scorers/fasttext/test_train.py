@@ -1,0 +1,80 @@
+"""``thresher fasttext-train``: a classifier from a labelled Parquet file, its held-out
+evaluation, and the errors a bad input gets. Each training runs in its own process
+(the CLI), as fastText wants (conftest.train_models says why)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from scorers.fasttext import TorchFastText
+from scorers.fasttext.train import evaluate, split
+from tests.scorers.fasttext.conftest import corpus_docs
+
+BIN = Path(sys.executable).parent
+
+
+def labelled(path: Path, rows: list[tuple]) -> Path:
+    pq.write_table(pa.table({"body": [r[0] for r in rows], "quality": [r[1] for r in rows]}), path)
+    return path
+
+
+def easy_rows() -> list[tuple]:
+    """Positives: tkinter docs; negatives: everything else; plus rows to skip."""
+    docs = corpus_docs()[:600]
+    rows = [(d["text"], "hq" if "tkinter" in d["source"] else "lq") for d in docs]
+    return rows + [(None, "hq"), ("   ", "lq"), ("text without label", None)]
+
+
+def train(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "thresher"), "fasttext-train", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_trains_a_model_and_reports_held_out_precision_recall(tmp_path):
+    data = labelled(tmp_path / "train.parquet", easy_rows())
+    out = tmp_path / "models" / "quality.bin"
+    proc = train("--input", str(data), "--text-column", "body", "--label-column", "quality",
+                 "--out", str(out), "--epoch", "20", "--word-ngrams", "2", "--thread", "1",
+                 "--valid-fraction", "0.2")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(Path(str(out) + ".eval.json").read_text())
+    assert report["rows"] == {"usable": 600, "skipped": 3, "train": 480, "valid": 120}
+    assert set(report["eval"]["labels"]) == {"__label__hq", "__label__lq"}
+    assert report["eval"]["accuracy"] > 0.8  # the two sources are easy to tell apart
+    assert "precision" in proc.stdout and "__label__hq" in proc.stdout
+    model = TorchFastText.from_file(str(out), device="cpu")
+    assert sorted(model.labels) == ["__label__hq", "__label__lq"]
+    assert model.predict_proba(["a text"]).shape == (1, 2)
+
+
+def test_bad_inputs_exit_2_and_say_what(tmp_path):
+    out = tmp_path / "m.bin"
+    one_label = labelled(tmp_path / "one.parquet", [("some text", "hq")] * 5)
+    proc = train("--input", str(one_label), "--text-column", "body", "--label-column",
+                 "quality", "--out", str(out))
+    assert proc.returncode == 2 and "at least two labels" in proc.stderr
+    proc = train("--input", str(one_label), "--label-column", "nope", "--out", str(out))
+    assert proc.returncode == 2 and "no text column 'text'" in proc.stderr
+    spaced = labelled(tmp_path / "spaced.parquet", [("t", "high quality"), ("u", "low")])
+    proc = train("--input", str(spaced), "--text-column", "body", "--label-column", "quality",
+                 "--out", str(out))
+    assert proc.returncode == 2 and "'high quality'" in proc.stderr
+    assert not out.exists()
+
+
+def test_split_is_seeded_and_evaluate_counts():
+    train_idx, valid_idx = split(10, 0.3, seed=3)
+    assert len(valid_idx) == 3 and sorted([*train_idx, *valid_idx]) == list(range(10))
+    assert (split(10, 0.3, seed=3)[1] == valid_idx).all()
+    report = evaluate(["a", "a", "b", "b"], ["a", "b", "b", "b"], ["a", "b", "c"])
+    assert report["accuracy"] == 0.75
+    assert report["labels"]["a"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
+                                     "support": 1}
+    assert report["labels"]["b"]["precision"] == 1.0 and report["labels"]["b"]["recall"] == 2 / 3
+    assert report["labels"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
