@@ -172,3 +172,27 @@ def test_model_file_is_shipped_to_executors(cluster, tmp_path):
     hq = reference.labels.index("__label__hq")
     expected = reference.predict_proba([t for t, _ in scored])[:, hq]
     np.testing.assert_allclose([q for _, q in scored], expected, atol=1e-6)
+
+
+def test_containment_same_verdicts_local_and_cluster(cluster, tmp_path):
+    """spark-submit jobs/containment.py on the cluster and on local[1]: the same
+    edges and verdicts, and the lake's true containments found."""
+    import pyarrow.parquet as pq
+
+    from tests.dedup.containment.lakegen import make_lake
+
+    lake = tmp_path / "lake"
+    truth = make_lake(lake)
+    verdicts = {}
+    for name, master in (("l1", "local[1]"), ("cl", cluster.master_url)):
+        out = tmp_path / f"out-{name}"
+        proc = subprocess.run([str(BIN / "spark-submit"), "--master", master,
+                               str(REPO / "jobs" / "containment.py"), str(lake), "--out", str(out)],
+                              cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        edges = pq.read_table(out / "edges.parquet").to_pylist()
+        verdicts[name] = sorted((e["child"], e["parent"], e["contained"], e["decided_at"])
+                                for e in edges)
+    assert verdicts["l1"] == verdicts["cl"]
+    found = {(c, p) for c, p, contained, _ in verdicts["cl"] if contained}
+    assert found == truth["contained"]
