@@ -9,9 +9,11 @@ not once per batch or task (Spark reuses workers: ``spark.python.worker.reuse``)
 
 Versions: Spark never re-ships a path it has already added, so a model retrained at
 the same path in the same session (a notebook) would stay stale on the executors.
-A local file is therefore shipped under a name carrying its size and mtime: a hard
-link in a temporary folder (Spark resolves symbolic links back to the original
-name), or a copy where that folder is on another filesystem. A file on a Hadoop
+A local file is therefore shipped under a name carrying its size and mtime: a copy
+in a temporary folder. Not a symbolic link (Spark resolves it back to the original
+name) and not a hard link: a model rewritten in place would change the shipped
+bytes under the same name, and Spark then fails every later task of the session
+("exists and does not match contents"). A file on a Hadoop
 filesystem is shipped under its own name. On Spark Connect, where there is no
 ``SparkContext``, the path itself is used: put the model on storage every executor
 mounts (``/dbfs``, ``/Volumes``, NFS).
@@ -41,8 +43,8 @@ from .io.fs import get_fs
 _MAX_CACHED = 4  # models kept per worker: enough for a recipe's scorers, bounded memory
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 _cache_lock = threading.Lock()
-_links: dict[tuple, str] = {}
-_link_dir: str | None = None
+_copies: dict[tuple, str] = {}
+_copy_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,23 +79,20 @@ def file_version(path: str, spark=None) -> tuple:
     return (norm, info.size, info.mtime_ms)
 
 
-def _versioned_link(path: str, version: tuple) -> str:
-    """The file under a name carrying its version: a hard link, else a copy."""
-    global _link_dir
-    if version not in _links:
-        if _link_dir is None:
-            _link_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
+def _versioned_copy(path: str, version: tuple) -> str:
+    """A snapshot of the file under a name carrying its version (copied once)."""
+    global _copy_dir
+    if version not in _copies:
+        if _copy_dir is None:
+            _copy_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
             # Spark serves the file from here to executors that join later: keep the
             # folder for the life of the driver.
-            atexit.register(shutil.rmtree, _link_dir, True)
+            atexit.register(shutil.rmtree, _copy_dir, True)
         digest = hashlib.sha1(repr(version).encode()).hexdigest()[:12]
-        link = os.path.join(_link_dir, f"{digest}-{os.path.basename(path)}")
-        try:
-            os.link(path, link)
-        except OSError:  # another filesystem (or no hard links): a copy, once per version
-            shutil.copyfile(path, link)
-        _links[version] = link
-    return _links[version]
+        copy = os.path.join(_copy_dir, f"{digest}-{os.path.basename(path)}")
+        shutil.copyfile(path, copy)
+        _copies[version] = copy
+    return _copies[version]
 
 
 def ship_file(spark, path: str) -> ShippedFile:
@@ -105,7 +104,7 @@ def ship_file(spark, path: str) -> ShippedFile:
     except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: shared storage
         return ShippedFile(norm, None, version)
     fs, _ = get_fs(norm, spark)
-    source = _versioned_link(norm, version) if fs.local else norm
+    source = _versioned_copy(norm, version) if fs.local else norm
     sc.addFile(source)
     return ShippedFile(norm, os.path.basename(source), version)
 

@@ -29,7 +29,8 @@ def test_shipped_files_are_read_from_spark_files_under_a_versioned_name(spark, t
     local = first.local_path()
     assert local != str(path) and open(local, "rb").read() == b"version one"
     assert ship_file(spark, str(path)) == first  # the same version: nothing new to ship
-    path.write_bytes(b"version two, longer")
+    path.write_bytes(b"version two, longer")  # rewritten in place (same inode)
+    assert spark.range(4).repartition(2).count() == 4  # tasks still fetch what was shipped
     second = ship_file(spark, str(path))
     assert second.name != first.name and open(second.local_path(), "rb").read() == b"version two, longer"
     assert open(first.local_path(), "rb").read() == b"version one"  # shipped copies stay
