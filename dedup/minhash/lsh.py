@@ -73,18 +73,24 @@ def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig) -> DataFrame:
 
 def candidate_edges(keys: DataFrame, id_column: str) -> DataFrame:
     """Distinct ``(src, dst)``: each bucket member -> the bucket's smallest id."""
+    # One shuffle: each bucket gathers its members (almost all buckets hold one
+    # document and are dropped at once); no join back to the members.
     member = keys.select(F.col(id_column).alias(DST), F.posexplode(BANDS).alias("band", "key"))
-    roots = (member.groupBy("band", "key")
-             .agg(F.min(DST).alias(SRC), F.count(F.lit(1)).alias("size"))
-             .where(F.col("size") > 1).drop("size"))
-    return (member.join(roots, ["band", "key"]).where(F.col(DST) != F.col(SRC))
-            .select(SRC, DST).distinct())
+    buckets = (member.groupBy("band", "key")
+               .agg(F.collect_list(DST).alias("members"))
+               .where(F.size("members") > 1))
+    return (buckets.select(F.array_min("members").alias(SRC), F.explode("members").alias(DST))
+            .where(F.col(DST) != F.col(SRC)).distinct())
 
 
 def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
                  cfg: MinHashConfig) -> DataFrame:
     """Candidate edges with ``jaccard`` >= ``cfg.threshold`` on the exact shingle sets."""
-    texts = docs.select(F.col(id_column).alias("_id"), F.col(NORM).alias("_text"))
+    # Only documents on some edge (usually a few percent of the corpus) travel to the
+    # joins; while their ids are few, Spark broadcasts them and the corpus is not shuffled.
+    ends = edges.select(F.col(SRC).alias(id_column)).union(edges.select(F.col(DST).alias(id_column)))
+    needed = docs.join(ends.distinct(), id_column, "left_semi")
+    texts = needed.select(F.col(id_column).alias("_id"), F.col(NORM).alias("_text"))
     pairs = (edges.join(texts.withColumnsRenamed({"_id": SRC, "_text": "src_text"}), SRC)
              .join(texts.withColumnsRenamed({"_id": DST, "_text": "dst_text"}), DST))
     schema = StructType([edges.schema[SRC], edges.schema[DST],
