@@ -47,7 +47,8 @@ def _containment_parser(sub) -> None:
                        "sampled content test, exact verification. Writes edges.parquet, stages.json, "
                        "skipped.json and graph.svg to --out.")
     p.add_argument("sources", nargs="+", metavar="SOURCE",
-                   help="folder, file or glob of Parquet datasets/files, Delta tables, CSV files")
+                   help="folder, file or glob of Parquet datasets/files, Delta tables, CSV files; "
+                   "or Spark catalog tables: catalog:DB.* or catalog:DB.TABLE")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (new, empty, or a "
                    "previous containment output, which is replaced)")
     p.add_argument("--sample-rows", type=int, default=64, metavar="N",

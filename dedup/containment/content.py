@@ -31,6 +31,7 @@ from pyspark.sql import functions as F
 from operators.io import read_input
 
 from .canonical import canonical_columns, col_ref, row_hash
+from .catalog import read_catalog
 from .config import ContainmentConfig
 from .csv_meta import read_csv
 from .edges import Edge
@@ -70,6 +71,8 @@ class _Frames:
             try:
                 if info.format == "csv" and info.spark_schema:
                     df = read_csv(self.spark, info)
+                elif info.format == "catalog":
+                    df = read_catalog(self.spark, info)
                 else:
                     df = read_input(self.spark, format=info.format, path=info.path,
                                     options=info.options or None)

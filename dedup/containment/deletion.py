@@ -82,6 +82,7 @@ def build_plan(spark, tables: dict[str, TableInfo], contained: list[tuple[str, s
             chain.append(cur)
         entries.append({
             "table": child, "parent": parent, "parent_format": pinfo.format,
+            "parent_path": pinfo.path,
             "parent_options": pinfo.options or None, "chain": chain,
             "columns": [c.name for c in sorted(info.columns, key=lambda c: c.key)],
             "projection": {c.name: names[c.key] for c in info.columns},

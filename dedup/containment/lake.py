@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from operators.errors import TableReadError
 from operators.io.fs import get_fs
 
+from .catalog import inspect_catalog
 from .config import ContainmentConfig
 from .csv_meta import csv_options, inspect_csv
 from .delta_meta import inspect_delta
@@ -60,10 +61,10 @@ def _safe(fn: Callable[[], TableInfo], ref: TableRef) -> TableInfo | dict:
 def inspect_tables(refs: list[TableRef], *, spark: Callable, config: ContainmentConfig,
                    cache_dir: str | None) -> Lake:
     """Schema and statistics of every table in ``refs``; ``spark()`` starts Spark only
-    when a CSV table needs it."""
+    when a CSV or catalog table needs it."""
     t0 = time.perf_counter()
     lake = Lake()
-    file_refs = [r for r in refs if r.format != "csv"]
+    file_refs = [r for r in refs if r.format not in ("csv", "catalog")]
     # Non-local paths (discovery made local ones absolute) go through the Spark JVM's
     # Hadoop FileSystem: start Spark here, not in a worker thread.
     session = spark() if any(not r.path.startswith("/") for r in file_refs) else None
@@ -75,6 +76,8 @@ def inspect_tables(refs: list[TableRef], *, spark: Callable, config: Containment
             results.append(_safe(lambda ref=ref: inspect_csv(
                 spark(), *get_fs(ref.path, spark()), name=ref.name, options=options,
                 cache_dir=cache_dir), ref))
+        elif ref.format == "catalog":
+            results.append(_safe(lambda ref=ref: inspect_catalog(spark(), ref, cache_dir=cache_dir), ref))
     for info in sorted(results, key=lambda r: r["table"] if isinstance(r, dict) else r.name):
         if isinstance(info, dict):
             lake.skipped.append(info)

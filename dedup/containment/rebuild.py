@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 from operators.io import read_input
 
 from .canonical import canonical, canonical_columns, col_ref
+from .catalog import read_catalog
 from .csv_meta import read_csv
 from .prune import show_value
 from .tables import TableInfo
@@ -38,6 +39,8 @@ _KEY_SALTS = ("thresher-rowkey-1", "thresher-rowkey-2")
 def _read(spark, info: TableInfo) -> DataFrame:
     if info.format == "csv" and info.spark_schema:
         return read_csv(spark, info)
+    if info.format == "catalog":
+        return read_catalog(spark, info)
     return read_input(spark, format=info.format, path=info.path, options=info.options or None)
 
 
@@ -136,8 +139,11 @@ def selection(spark, child: TableInfo, parent: TableInfo, *,
 
 def rebuild(spark, entry: dict, *, out_dir: str) -> DataFrame:
     """The deleted table's rows from its parent, following a plan.json ``deleted`` entry."""
-    pdf = read_input(spark, format=entry["parent_format"], path=entry["parent"],
-                     options=entry.get("parent_options") or None)
+    if entry["parent_format"] == "catalog":
+        pdf = read_catalog(spark, entry["parent_path"])
+    else:
+        pdf = read_input(spark, format=entry["parent_format"], path=entry["parent"],
+                         options=entry.get("parent_options") or None)
     pn = _names(pdf)
     sel = entry["select"]
     columns = entry["columns"]  # child's stored names, in the child's key order

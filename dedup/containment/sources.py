@@ -1,6 +1,8 @@
-"""Finding the tables of a lake: Parquet datasets and files, Delta tables, CSV files.
+"""Finding the tables of a lake: Parquet datasets and files, Delta tables, CSV files,
+and Spark catalog tables.
 
-A SOURCE is a file, a folder or a glob. Each folder is classified:
+A SOURCE is a file, a folder or a glob, or ``catalog:DB.*`` / ``catalog:DB.TABLE``
+(tables of the Spark catalog, see catalog.py). Each folder is classified:
 
 * a Delta table: it holds a ``_delta_log`` with commits;
 * a dataset (one table): it holds a ``_SUCCESS`` marker, Hive partition folders
@@ -24,7 +26,7 @@ from operators.errors import ContainmentInputError, OutputError
 from operators.io.delta import is_delta_table
 from operators.io.fs import get_fs, is_hidden, walk_files
 
-FORMATS = ("parquet", "delta", "csv")
+FORMATS = ("parquet", "delta", "csv", "catalog")
 _EXTENSIONS = {".parquet": "parquet", ".parq": "parquet", ".pq": "parquet", ".csv": "csv"}
 _GLOB_CHARS = set("*?[]")
 
@@ -110,6 +112,10 @@ def discover(sources: list[str], *, spark=None, exclude: tuple[str, ...] = ()) -
         raise ContainmentInputError("containment needs at least one SOURCE (folder, file or glob)")
     found = Discovery()
     for src in sources:
+        if src.lower().startswith("catalog:"):
+            from .catalog import discover_catalog  # imports Spark-side helpers: only when asked
+            found.tables += discover_catalog(spark, src)
+            continue
         try:
             fs, norm = get_fs(src, spark)
         except OutputError as exc:
