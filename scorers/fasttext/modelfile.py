@@ -29,6 +29,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +69,9 @@ class ModelFile:
     qout: bool = False
     input: np.ndarray | None = field(default=None, repr=False)
     output: np.ndarray | None = field(default=None, repr=False)
+    # ``input`` is the head of this buffer, whose spare rows after it are uninitialised
+    # (``read_model(spare_rows=...)``: room for the scorer's word cache, no copy).
+    input_buffer: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -130,11 +134,16 @@ def _dictionary(cur: _Cursor) -> tuple:
     return words, counts, nwords, nlabels, int(prune_size), pairs[0::2], pairs[1::2]
 
 
-def _dense(cur: _Cursor, what: str) -> np.ndarray:
+def _dense(cur: _Cursor, what: str, spare: int = 0) -> np.ndarray:
+    """The matrix, as rows ``[:m]`` of an ``(m + spare, n)`` buffer (its ``.base``)."""
     m, n = cur.unpack("<qq", f"{what} shape")
     if m < 0 or n < 0:
         raise ModelFileError(f"corrupt {what}: shape ({m}, {n})", path=cur.path)
-    return cur.array(np.float32, m * n, what).reshape(m, n)
+    cur.need(m * n * 4, what)
+    buffer = np.empty((m + spare, n), np.float32)
+    buffer[:m] = np.frombuffer(cur.buf, np.float32, count=m * n, offset=cur.pos).reshape(m, n)
+    cur.pos += m * n * 4
+    return buffer[:m]
 
 
 def _product_quantizer(cur: _Cursor, what: str) -> tuple[int, int, int, int, np.ndarray]:
@@ -145,9 +154,10 @@ def _product_quantizer(cur: _Cursor, what: str) -> tuple[int, int, int, int, np.
     return dim, nsubq, dsub, lastdsub, cur.array(np.float32, dim * _KSUB, f"{what} centroids")
 
 
-def _quantized(cur: _Cursor, what: str) -> np.ndarray:
+def _quantized(cur: _Cursor, what: str, spare: int = 0) -> np.ndarray:
     """Decode a product-quantized matrix (QuantMatrix) into the float32 rows fastText's
-    ``addRowToVector`` / ``dotRow`` use: ``norm * centroid`` per sub-vector."""
+    ``addRowToVector`` / ``dotRow`` use: ``norm * centroid`` per sub-vector (rows ``[:m]``
+    of an ``(m + spare, n)`` buffer, as ``_dense``)."""
     (qnorm,) = cur.unpack("<?", f"{what} qnorm flag")
     m, n = cur.unpack("<qq", f"{what} shape")
     (codesize,) = cur.unpack("<i", f"{what} code size")
@@ -157,7 +167,7 @@ def _quantized(cur: _Cursor, what: str) -> np.ndarray:
         raise ModelFileError(f"corrupt {what}: {m}x{n} rows with {codesize} codes of "
                              f"{nsubq} sub-quantizers", path=cur.path)
     codes = codes.reshape(m, nsubq)
-    rows = np.empty((m, n), np.float32)
+    rows = np.empty((m + spare, n), np.float32)[:m]
     for q in range(nsubq):  # ProductQuantizer::get_centroids: the last block is narrower
         d = lastdsub if q == nsubq - 1 else dsub
         table = centroids[q * _KSUB * dsub: q * _KSUB * dsub + _KSUB * d].reshape(_KSUB, d)
@@ -169,9 +179,15 @@ def _quantized(cur: _Cursor, what: str) -> np.ndarray:
     return rows
 
 
-def read_model(path: str | os.PathLike, *, matrices: bool = True) -> ModelFile:
+def read_model(path: str | os.PathLike, *, matrices: bool = True,
+               spare_rows: int | Callable[[ModelFile], int] = 0) -> ModelFile:
     """Read a supervised fastText model; ``matrices=False`` stops after the dictionary
-    (enough to validate the file and list its labels, and fast on big models)."""
+    (enough to validate the file and list its labels, and fast on big models).
+
+    ``spare_rows`` (a number, or a function of the header: the ``ModelFile`` without
+    matrices) leaves that many uninitialised rows after the input matrix, in
+    ``input_buffer`` (``input`` is its head): the scorer's word cache lives there.
+    """
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
@@ -179,14 +195,14 @@ def read_model(path: str | os.PathLike, *, matrices: bool = True) -> ModelFile:
             if size < 8:
                 raise ModelFileError(f"not a fastText model: {size} bytes", path=path)
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                return _parse(_Cursor(buf, path), matrices)
+                return _parse(_Cursor(buf, path), matrices, spare_rows)
     except FileNotFoundError:
         raise ModelFileError("model file not found", path=path) from None
     except (IsADirectoryError, PermissionError) as exc:
         raise ModelFileError(f"cannot read the model file: {exc.strerror}", path=path) from None
 
 
-def _parse(cur: _Cursor, matrices: bool) -> ModelFile:
+def _parse(cur: _Cursor, matrices: bool, spare_rows=0) -> ModelFile:
     magic, version = cur.unpack("<ii", "magic number")
     if magic != MAGIC:
         raise ModelFileError(f"not a fastText model (magic number {magic}, expected {MAGIC})",
@@ -217,7 +233,11 @@ def _parse(cur: _Cursor, matrices: bool) -> ModelFile:
     if not quant and prune_size >= 0:
         raise ModelFileError("a pruned dictionary without a quantized input matrix is "
                              "invalid (fastText refuses it too)", path=cur.path)
-    inp = _quantized(cur, "input matrix") if quant else _dense(cur, "input matrix")
+    spare = int(spare_rows(mf) if callable(spare_rows) else spare_rows)
+    if spare < 0:
+        raise ValueError(f"spare_rows must be >= 0, got {spare}")
+    inp = (_quantized(cur, "input matrix", spare) if quant
+           else _dense(cur, "input matrix", spare))
     (qout,) = cur.unpack("<?", "output quantization flag")
     out = _quantized(cur, "output matrix") if quant and qout else _dense(cur, "output matrix")
     expect_rows = nwords + (bucket if prune_size < 0 else prune_size)
@@ -227,4 +247,5 @@ def _parse(cur: _Cursor, matrices: bool) -> ModelFile:
                              path=cur.path)
     return ModelFile(cur.path, version, dim, word_ngrams, LOSSES[loss], bucket, minn, maxn,
                      words, counts, nwords, nlabels, prune_size, keys, rows,
-                     quantized=bool(quant), qout=bool(quant and qout), input=inp, output=out)
+                     quantized=bool(quant), qout=bool(quant and qout), input=inp, output=out,
+                     input_buffer=inp.base)

@@ -18,42 +18,96 @@ TOL = 1e-5  # the issue's bound; observed differences are float32 rounding (< 3e
 
 @pytest.fixture(scope="module")
 def loaded(model_dir):
-    """name -> (fastText library model, TorchFastText on the CPU)."""
+    """(name, word_cache) -> (fastText library model, TorchFastText on the CPU); the word
+    cache (on by default on the CPU) only exists for models with char n-grams."""
     cache = {}
 
-    def get(name):
-        if name not in cache:
+    def get(name, word_cache=None):
+        if (name, word_cache) not in cache:
             path = str(model_dir / name)
-            cache[name] = (fasttext.load_model(path), TorchFastText.from_file(path, device="cpu"))
-        return cache[name]
+            cache[name, word_cache] = (fasttext.load_model(path), TorchFastText.from_file(
+                path, device="cpu", word_cache=word_cache))
+        return cache[name, word_cache]
 
     return get
 
 
+def _library(lib, labels, texts):
+    return np.array([library_proba(lib, labels, t) for t in texts])
+
+
+@pytest.mark.parametrize("word_cache", [True, False], ids=["cache", "no_cache"])
 @pytest.mark.parametrize("name", ALL_MODELS)
-def test_predict_proba_equals_library(loaded, texts, name):
-    lib, model = loaded(name)
+def test_predict_proba_equals_library(loaded, texts, name, word_cache):
+    lib, model = loaded(name, word_cache)
     assert model.labels == list(lib.labels)
-    ours = model.predict_proba(texts)
-    theirs = np.array([library_proba(lib, model.labels, t) for t in texts])
-    assert ours.shape == (len(texts), len(lib.labels))
-    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
-    diff = np.nan_to_num(np.abs(ours - theirs))
-    worst = int(diff.max(axis=1).argmax())
-    assert diff.max() <= TOL, (name, texts[worst][:80], ours[worst], theirs[worst])
+    assert (model.cache is not None) == (word_cache and model.tokenizer.maxn > 0)
+    theirs = _library(lib, model.labels, texts)
+    for attempt in ("cache filled as the texts come", "cache full"):
+        ours = model.predict_proba(texts)
+        assert ours.shape == (len(texts), len(lib.labels))
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        diff = np.nan_to_num(np.abs(ours - theirs))
+        worst = int(diff.max(axis=1).argmax())
+        assert diff.max() <= TOL, (name, attempt, texts[worst][:80], ours[worst], theirs[worst])
 
 
+@pytest.mark.parametrize("word_cache", [True, False], ids=["cache", "no_cache"])
 @pytest.mark.parametrize("name", ALL_MODELS)
-def test_hidden_vector_equals_library_sentence_vector(loaded, texts, name):
-    """The EmbeddingBag mean is fastText's averaged input rows (get_sentence_vector)."""
-    lib, model = loaded(name)
-    ids, offsets = model.tokenizer.ids(texts)
+def test_hidden_vector_equals_library_sentence_vector(loaded, texts, name, word_cache):
+    """The hidden vector is fastText's averaged input rows (get_sentence_vector): the
+    same float32 sums without the word cache, within float rounding with it."""
+    lib, model = loaded(name, word_cache)
+    theirs = np.array([lib.get_sentence_vector(t.replace("\n", " ")) for t in texts])
+    ours = model.hidden(texts)
+    with_rows = ~np.isnan(ours).any(axis=1)  # no input row: NaN here, zeros there
+    np.testing.assert_array_equal(theirs[~with_rows], 0.0)
+    if model.cache is None:
+        np.testing.assert_array_equal(ours[with_rows], theirs[with_rows])
+    np.testing.assert_allclose(ours[with_rows], theirs[with_rows], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["softmax_chars.bin", "ftz_pruned.ftz", "hs_both.bin"])
+def test_word_cache_on_threads_and_when_full(model_dir, texts, name):
+    """Threads only read the cache and flag the words they miss, which are cached after
+    the batch; a cache smaller than the dictionary keeps the most frequent words."""
     import torch
 
-    hidden = model.embedding(torch.from_numpy(ids.astype(np.int64)),
-                             torch.from_numpy(offsets)).numpy()
-    theirs = np.array([lib.get_sentence_vector(t.replace("\n", " ")) for t in texts])
-    np.testing.assert_allclose(hidden, theirs, rtol=1e-5, atol=1e-6)
+    path = str(model_dir / name)
+    lib = fasttext.load_model(path)
+    docs = [t for t in texts if len(t) < 5000] * 3  # enough texts for several threads
+    want = _library(lib, list(lib.labels), docs)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        # one batch tokenised by 3 threads; then batches spread over 3 threads
+        for batch_size in (len(docs), 16):
+            model = TorchFastText.from_file(path, device="cpu")
+            for _ in range(2):
+                np.testing.assert_allclose(model.predict_proba(docs, batch_size=batch_size),
+                                           want, atol=TOL, rtol=0)
+            assert (model.cache.counts > 0).sum() > 100
+            assert not model.cache.want.any()
+            assert torch.get_num_threads() == 3
+        small = TorchFastText.from_file(path, device="cpu",
+                                        cache_bytes=50 * 4 * model.embedding.weight.shape[1])
+        assert small.cache.size == 50
+        torch.set_num_threads(1)
+        np.testing.assert_allclose(small.predict_proba(docs), want, atol=TOL, rtol=0)
+        assert (small.cache.counts > 0).sum() >= 45  # </s> has no n-grams: never cached
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_word_cache_needs_the_cpu(model_dir):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no GPU")
+    model = TorchFastText.from_file(model_dir / "softmax_chars.bin", device="cuda")
+    assert model.cache is None
+    with pytest.raises(ValueError, match="word_cache"):
+        TorchFastText.from_file(model_dir / "softmax_chars.bin", device="cuda", word_cache=True)
 
 
 def test_models_cover_every_kind(loaded):

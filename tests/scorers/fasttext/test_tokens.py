@@ -16,7 +16,8 @@ from .reference import fnv, reference_ids
 
 from scorers.fasttext import TorchFastText  # noqa: E402
 from scorers.fasttext.modelfile import read_model  # noqa: E402
-from scorers.fasttext.tokens import Tokenizer, fnv_hash  # noqa: E402
+from scorers.fasttext.tokens import (  # noqa: E402
+    MAX_CACHED_TEXT_BYTES, Tokenizer, WordCache, fnv_hash)
 
 WORDS = ["", "a", "the", "Café", "déjà", "日本語", "🎉", "👨‍👩‍👧", "\x7f", "ÿ", "e\u0301",
          "__label__x", "</s>", "<", "x" * 200]
@@ -91,3 +92,30 @@ def test_random_texts_match_the_reference_and_the_library(model_dir, name):
     model = TorchFastText.from_file(model_dir / name, device="cpu")
     theirs = np.array([library_proba(lib, model.labels, t) for t in texts])
     np.testing.assert_allclose(model.predict_proba(texts), theirs, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["softmax_both.bin", "ftz_pruned.ftz"])
+def test_word_cache_rows_stand_for_the_rows_they_sum(model_dir, texts, name):
+    """With the cache a known word is one row, the float32 sum of its rows (the word's,
+    then its n-grams'), counted as all of them; long texts keep fastText's rows."""
+    mf = read_model(model_dir / name, spare_rows=lambda header: header.nwords)
+    tok = Tokenizer(mf)
+    base = mf.input.shape[0]
+    cache = WordCache(mf.input_buffer, base, mf.nwords)
+    ids, offsets = tok.ids(texts)
+    cids, coffsets, counts = tok.rows(texts, cache=cache)
+    np.testing.assert_array_equal(counts, np.diff(offsets))
+    for d, text in enumerate(texts):
+        mine = cids[coffsets[d]:coffsets[d + 1]]
+        if len(text.encode()) > MAX_CACHED_TEXT_BYTES:
+            assert mine.tolist() == ids[offsets[d]:offsets[d + 1]].tolist()
+    used = np.unique(cids[cids >= base]) - base
+    assert used.size > 50 and (cache.counts[used] > 0).all()
+    weight, eos = mf.input_buffer, mf.words.index(b"</s>")
+    for wid in used[:40]:
+        word = mf.words[wid].decode()
+        rows = tok.ids([word])[0]
+        rows = rows[:rows.tolist().index(eos)]  # the word's rows, then </s> and n-grams
+        assert cache.counts[wid] == rows.size
+        np.testing.assert_allclose(weight[base + wid], weight[rows].sum(axis=0, dtype=np.float64),
+                                   rtol=1e-5, atol=1e-6)
