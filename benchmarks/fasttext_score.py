@@ -193,6 +193,55 @@ def worker_thresher(cfg: dict) -> dict:
             "runs": [_timed(run) for _ in range(cfg["repeats"])]}
 
 
+def worker_profile(cfg: dict) -> dict:
+    """Where predict_proba's time goes, per text: tokenising (the numba kernel, row ids
+    out), summing rows (EmbeddingBag), the rest (output layer, conversions). One
+    thread, thread CPU time, batches of ``batch_size`` as predict_proba takes them."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    from scorers.fasttext import TorchFastText
+
+    texts = _texts(cfg["data"], cfg["docs"])
+    model = TorchFastText.from_file(cfg["model"], device="cpu")
+    batch = cfg["batch_size"]
+    cache = getattr(model, "cache", None)
+    new_api = hasattr(model.tokenizer, "rows")
+
+    def tokenise(part):
+        if new_api:
+            ids, offsets, _ = model.tokenizer.rows(part, cache=cache)
+        else:
+            ids, offsets = model.tokenizer.ids(part)
+        return (torch.from_numpy(ids.astype(np.int32)),
+                torch.from_numpy(offsets.astype(np.int32)))
+
+    parts = [texts.slice(s, batch) for s in range(0, len(texts), batch)]
+    model.predict_proba(texts)  # numba's first calls, the word cache's fills
+    inputs = [tokenise(p) for p in parts]
+    clock = time.thread_time
+    best = {"tokenise": 1e9, "sum_rows": 1e9, "predict_proba": 1e9}
+    for _ in range(cfg["repeats"]):
+        t = clock()
+        for p in parts:
+            tokenise(p)
+        best["tokenise"] = min(best["tokenise"], clock() - t)
+        t = clock()
+        with torch.inference_mode():
+            for ids, offsets in inputs:
+                model.embedding(ids, offsets)
+        best["sum_rows"] = min(best["sum_rows"], clock() - t)
+        t = clock()
+        model.predict_proba(texts, batch_size=batch)
+        best["predict_proba"] = min(best["predict_proba"], clock() - t)
+    us = {k: round(v / len(texts) * 1e6, 2) for k, v in best.items()}
+    us["other"] = round(us["predict_proba"] - us["tokenise"] - us["sum_rows"], 2)
+    rows = sum(int(ids.shape[0]) for ids, _ in inputs) / len(texts)
+    return {"docs": len(texts), "us_per_doc": us, "rows_summed_per_doc": round(rows, 1),
+            "word_cache": cache is not None, "runs": []}
+
+
 def _tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of ``pid`` and every process below it, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -252,7 +301,8 @@ def worker_spark(cfg: dict) -> dict:
             "first": first, "runs": runs, "worker_scorers": origin}
 
 
-WORKERS = {"library": worker_library, "thresher": worker_thresher, "spark": worker_spark}
+WORKERS = {"library": worker_library, "thresher": worker_thresher, "spark": worker_spark,
+           "profile": worker_profile}
 
 
 def run_worker(kind: str, cfg: dict, src: Path | None, cwd: Path) -> dict:
@@ -338,7 +388,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", default=None, help="torch threads of the in-process runs "
                     "(default 1,2; on a GPU 1 and all cores, which tokenise for it)")
     ap.add_argument("--skip", default="", help="comma list of: library, library_list, "
-                    "thresher, spark")
+                    "thresher, spark, profile")
+    ap.add_argument("--profile-docs", type=int, default=20_000,
+                    help="texts of the time breakdown (CPU only)")
     ap.add_argument("--before-rev", default=None,
                     help="also run thresher as of this git revision, side by side")
     ap.add_argument("--train-threads", type=int, default=2)
@@ -413,6 +465,13 @@ def main(argv=None) -> int:
         merged = {**raw[key][0], "runs": [r for out in raw[key] for r in out["runs"]]}
         report["configs"][key] = {"kind": kind, "cores": cores, **summarize(merged, cores),
                                   "processes": raw[key]}
+    if "profile" not in skip and not gpu:
+        report["profile"] = {}
+        for model in args.models.split(","):
+            for tag, src in sources.items():
+                cfg = {"data": str(data), "docs": args.profile_docs, "repeats": 3,
+                       "model": models[model]["path"], "batch_size": batch}
+                report["profile"][f"{model}/{tag}"] = run_worker("profile", cfg, src, work)
     report["loadavg_after"] = os.getloadavg()
     report["ratios"] = ratios(report)
     (results / f"{args.name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
@@ -469,6 +528,18 @@ def render(r: dict) -> str:
                      f"{c['docs_per_cpu_s'] or 0:,} | "
                      f"{ratio.get('per_core_wall', '')}{'x' if ratio else ''} | "
                      f"{ratio.get('per_cpu_s', '')}{'x' if ratio else ''} |")
+    if r.get("profile"):
+        lines += ["", "Where `predict_proba`'s time goes (one thread, microseconds of thread CPU "
+                  "time per text, best of 3 on the first "
+                  f"{next(iter(r['profile'].values()))['docs']:,} texts): tokenising = the numba "
+                  "kernel giving row ids; summing = the `EmbeddingBag` over them; rest = output "
+                  "layer and conversions.", "",
+                  "| model / thresher | rows summed per text | tokenise | sum rows | rest | "
+                  "total |", "|---|---:|---:|---:|---:|---:|"]
+        for key, p in r["profile"].items():
+            us = p["us_per_doc"]
+            lines.append(f"| {key} | {p['rows_summed_per_doc']:,} | {us['tokenise']} | "
+                         f"{us['sum_rows']} | {us['other']} | {us['predict_proba']} |")
     lines += ["", "`library`: `predict(text, k=-1)` per text, one thread (the peers' way); "
               "`library_list`: `predict(list)`, the library's C++ loop over lines. "
               "`thresher_<device>_<n>t`: `TorchFastText.predict_proba` on the Arrow column, "

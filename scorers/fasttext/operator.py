@@ -5,7 +5,8 @@ fastText model, has the labels asked for), before Spark starts. At run time it i
 shipped to the executors once (``operators.models.ship_file``), loaded once per
 Python worker as a ``TorchFastText`` (on the worker's GPU when torch sees one), and
 applied to whole Arrow batches through ``mapInArrow``: the numba kernel hashes a
-batch's texts, torch averages and classifies them ``batch_size`` texts at a time.
+batch's texts, torch sums their rows and classifies them ``batch_size`` texts at a
+time, on as many threads as the task holds cores (``spark.task.cpus``).
 
 Scores are what ``fasttext``'s ``predict(text, k=-1)`` reports for the label (see
 ``scorers/fasttext/model.py``), with newlines read as spaces. A null text scores as
@@ -222,13 +223,14 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
 
 
 def _load(shipped: ShippedFile, device: str):
-    from .model import TorchFastText, resolve_device
+    import torch
+    from pyspark import TaskContext
 
-    if resolve_device(device).type == "cpu":
-        # One Spark task per core: torch's own thread pool would oversubscribe them.
-        import torch
-        from pyspark import TaskContext
+    from .model import TorchFastText
 
-        context = TaskContext.get()
-        torch.set_num_threads(max(1, context.cpus() if context is not None else 1))
+    # As many threads as the task holds cores (spark.task.cpus): on the CPU one task
+    # per core, so torch's own pool would oversubscribe them; on a GPU the threads
+    # tokenise for it (docs/deploy.md: give GPU tasks several cores).
+    context = TaskContext.get()
+    torch.set_num_threads(max(1, context.cpus() if context is not None else 1))
     return TorchFastText.from_file(shipped.local_path(), device=device)
