@@ -33,6 +33,7 @@ from dedup.minhash.bands import band_hashes
 from dedup.minhash.config import MinHashConfig
 from dedup.minhash.hashing import SHINGLE_HASH_SEED, fmix32, murmur3_32_slice, shingle_hash32
 from dedup.minhash.permutations import permutations
+from operators.arrow import utf8_buffers
 from operators.errors import InputError
 
 __all__ = ["EMPTY_HASH", "band_hashes", "compute_signatures", "shingle_hash32"]
@@ -140,30 +141,6 @@ def _signatures_kernel(data, offsets, valid, ngram, char_mode, affine, a, b, out
                            char_mode, affine, a, b, ring, hbuf, out[d])
 
 
-def _arrow_views(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(data uint8, offsets[len+1], valid bool) of a string array, without copying text."""
-    if pa.types.is_string(arr.type):
-        off_type = np.int32
-    elif pa.types.is_large_string(arr.type):
-        off_type = np.int64
-    elif pa.types.is_string_view(arr.type):
-        arr, off_type = arr.cast(pa.large_string()), np.int64  # views are not one buffer
-    else:
-        raise InputError(f"MinHash signatures need a string column, got Arrow type {arr.type}")
-    _, off_buf, data_buf = arr.buffers()
-    n = len(arr)
-    if off_buf is None:  # a zero-length array may come without buffers
-        offsets = np.zeros(n + 1, dtype=off_type)
-    else:
-        offsets = np.frombuffer(off_buf, dtype=off_type, count=arr.offset + n + 1)[arr.offset:]
-    data = np.frombuffer(data_buf if data_buf is not None else b"", dtype=np.uint8)
-    if arr.null_count:
-        valid = np.array(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-    else:
-        valid = np.ones(n, dtype=np.bool_)
-    return data, offsets, valid
-
-
 def compute_signatures(texts: pa.Array | pa.ChunkedArray, cfg: MinHashConfig) -> np.ndarray:
     """MinHash signatures of ``texts``: a ``(len(texts), cfg.num_perm)`` uint32 array.
 
@@ -179,7 +156,7 @@ def compute_signatures(texts: pa.Array | pa.ChunkedArray, cfg: MinHashConfig) ->
     for chunk in chunks:
         if not isinstance(chunk, pa.Array):
             raise InputError(f"MinHash signatures need an Arrow array, got {type(chunk).__name__}")
-        data, offsets, valid = _arrow_views(chunk)
+        data, offsets, valid = utf8_buffers(chunk)
         _signatures_kernel(data, offsets, valid, np.int64(cfg.ngram), cfg.tokenizer == "char",
                            cfg.scheme == "affine32", a, b, out[row:row + len(chunk)])
         row += len(chunk)
