@@ -106,7 +106,8 @@ class Operator:
         return F.col(self.ctx.text_column)
 
     def requires(self) -> dict[str, str]:
-        """Columns this step reads -> expected type family (string | numeric | any)."""
+        """Columns this step reads -> expected type family (string | numeric | any |
+        binary or string)."""
         return {self.ctx.text_column: "string"}
 
     def adds(self) -> list[str]:
@@ -120,9 +121,28 @@ class Operator:
         """Checks of the params against the recipe around the step (``self.ctx``: its
         output), made before Spark starts; raise ``RecipeError(message, param=...)``."""
 
+    def check_columns(self, available: dict[str, str]) -> None:
+        """Checks of the columns that reach this step (name -> Spark type, ``"?"`` for
+        columns earlier steps add), made by the runner before any Spark job; raise a
+        ``UserError`` naming the step. ``requires()`` already covers missing columns."""
+
+    def produces(self) -> list[str]:
+        """Files this step writes when it runs that later steps read (a model it trains).
+
+        A later step's params may name them although they do not exist yet when the
+        recipe is validated (``operators.models.will_exist``)."""
+        return []
+
     def side_outputs(self, kept: DataFrame, run_id: str) -> list[SideOutput]:
         """Tables to write beside the output, given the recipe's final kept rows."""
         return []
+
+    def release(self) -> None:
+        """Free what the last ``transform`` cached (stage outputs, checkpoints).
+
+        The runner calls it once the recipe's result no longer needs them: after the
+        outputs are written and read back, or from ``RunResult.release()``.
+        """
 
     def report(self) -> dict[str, float]:
         """What the last ``transform`` measured, for the stats table's ``details``.

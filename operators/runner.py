@@ -50,6 +50,18 @@ class RunResult:
     steps: list[StepStats]
     outputs: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    cached: DataFrame | None = field(default=None, repr=False)  # what output/rejects read
+
+    def release(self) -> None:
+        """Free the run's caches and stage checkpoints (a notebook running recipe after
+        recipe in one session). ``output`` and ``rejects`` read back from the written
+        tables stay usable; without an output section, do not use them afterwards: their
+        lineage reads the released stage checkpoints."""
+        if self.cached is not None:
+            self.cached.unpersist()
+            self.cached = None
+        for op in self.recipe.operators:
+            op.release()
 
 
 def load(recipe: Recipe | str | os.PathLike, overrides=()) -> Recipe:
@@ -120,13 +132,16 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
             write_output(stats_df, format=out.format, path=out.stats, mode=out.mode, commit_info=info)
             outputs["stats"] = f"{out.format} {out.stats}"
         final.unpersist()
+        for op in recipe.operators:  # the outputs hold the result now
+            op.release()
         kept = read_output(spark, format=out.format, path=out.path)
         if out.rejects:
             rejects = read_output(spark, format=out.format, path=out.rejects)
     summary = format_summary(steps, recipe=spec.name, recipe_hash=recipe.hash, run_id=run_id,
                              total_seconds=time.perf_counter() - t_start, outputs=outputs)
     echo(summary)
-    return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary)
+    return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary,
+                     cached=None if out is not None else final)
 
 
 def _read(spark, recipe: Recipe) -> DataFrame:
@@ -160,6 +175,8 @@ _FAMILIES = {
     "string": lambda t: t == "string",
     "numeric": lambda t: t in ("tinyint", "smallint", "int", "bigint", "float", "double")
     or t.startswith("decimal"),
+    # encoded images, or paths to them (dfn_score)
+    "binary or string": lambda t: t in ("binary", "string"),
     "any": lambda t: True,
 }
 
@@ -177,6 +194,7 @@ def _check_contract(recipe: Recipe, df: DataFrame) -> None:
             if dtype != "?" and not _FAMILIES[family](dtype):
                 raise ColumnContractError(f"step {op.ctx.step} ({op.name}) needs column '{column}' "
                                           f"to be {family}, but it is {dtype}")
+        op.check_columns(dict(available))
         for column in op.adds():
             available[column] = "?"  # type known only after Spark analyses the step
     out = recipe.spec.output

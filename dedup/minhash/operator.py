@@ -23,7 +23,7 @@ from dedup.minhash.components import connected_components
 from dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
 from dedup.minhash.index import ANCHOR, index_config, index_matches, index_rows, read_index
 from dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
-from dedup.minhash.stages import StageStore, input_fingerprint, stage_key
+from dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
 from operators.io.fs import get_fs
 from operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
 from operators.errors import InputError, RecipeError
@@ -136,6 +136,8 @@ class MinHashDedup(Operator):
     def transform(self, df: DataFrame) -> DataFrame:
         p, cfg, id_name = self.params, self.params.config(), self.ctx.id_column
         spark = df.sparkSession
+        self.release()  # a second transform (a notebook re-running a step) starts clean
+        self._held: list[DataFrame] = []
         # The stages read the documents up to three times: cache them (not the whole
         # rows), so a fused recipe does not recompute the steps before this one.
         docs = (df.where(live())
@@ -146,7 +148,7 @@ class MinHashDedup(Operator):
                 .where(F.length(NORM) > 0)
                 .persist(StorageLevel.MEMORY_AND_DISK))
         try:
-            store = StageStore(spark, p.checkpoint_dir)
+            store = self._store = StageStore(spark, p.checkpoint_dir)
             checkpointed = p.checkpoint_dir is not None
             k = {"input": input_fingerprint(docs.select(id_name, NORM)) if checkpointed else ""}
             k["bands"] = stage_key(p.model_dump(include=_SIGNATURE_PARAMS), k["input"])
@@ -158,8 +160,9 @@ class MinHashDedup(Operator):
                 edges = store.stage("verified", k["edges"],
                                     lambda: verify_edges(candidates, docs, id_name, cfg))
             cc_dir = None if store.root is None else f"{store.root}/cc-{k['edges']}"
-            comps = store.stage("components", k["edges"], lambda: connected_components(
-                edges.select("src", "dst"), checkpoint_dir=cc_dir).components)
+            comps = store.stage("components", k["edges"],
+                                lambda: self._hold(connected_components(
+                                    edges.select("src", "dst"), checkpoint_dir=cc_dir).components))
             keep_values = ""  # the keepers also depend on the keep column's values
             if checkpointed and p.keep != "first_id":
                 keep_values = input_fingerprint(docs.select(id_name, "_keep_by"))
@@ -175,7 +178,7 @@ class MinHashDedup(Operator):
             if matched is None:
                 clusters = clusters.withColumn(_INDEXED, F.lit(False))
             else:
-                clusters = self._anchor(clusters, matched).localCheckpoint(eager=True)
+                clusters = self._hold(self._anchor(clusters, matched).localCheckpoint(eager=True))
             self._report = self._stage_report(keys, candidates, edges if p.verify else None,
                                               clusters, store)
             if p.index:
@@ -198,6 +201,19 @@ class MinHashDedup(Operator):
             out = mark_drops(df, [rule], self.ctx)
         return out.drop(_CLUSTER, _KEEP, _SIZE, _INDEXED)
 
+    def release(self) -> None:
+        store = getattr(self, "_store", None)
+        if store is not None:
+            store.release()
+        for held in getattr(self, "_held", []):
+            release_dataframe(held)
+        self._store, self._held = None, []
+
+    def _hold(self, df: DataFrame) -> DataFrame:
+        """Keep a materialised frame (a local checkpoint) for ``release``."""
+        self._held.append(df)
+        return df
+
     def side_outputs(self, kept: DataFrame, run_id: str) -> list[SideOutput]:
         if not self.params.index:
             return []
@@ -215,7 +231,7 @@ class MinHashDedup(Operator):
             raise InputError(f"step {self.ctx.step} ({self.name}), param 'index': {exc}") from exc
         if index is None:
             return None
-        return index_matches(keys, index, self.ctx.id_column).localCheckpoint(eager=True)
+        return self._hold(index_matches(keys, index, self.ctx.id_column).localCheckpoint(eager=True))
 
     def _anchor(self, clusters: DataFrame, matched: DataFrame) -> DataFrame:
         """Clusters with a document matching the index keep nothing: their keeper was

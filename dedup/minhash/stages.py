@@ -1,7 +1,7 @@
 """Materialising the stages of MinHash dedup, with optional checkpoints to reuse.
 
-Every stage output is computed once: local-checkpointed for the run (cached on the
-executors, lineage cut, so later stages never recompute it), or, with a
+Every stage output is computed once: persisted for the run (memory and disk on the
+executors, so later stages never recompute it; ``release()`` frees it), or, with a
 ``checkpoint_dir``, written as Parquet under ``<checkpoint_dir>/<stage>-<key>`` and read
 back from there. A stage's key hashes the params it depends on and the key of the
 stage before it, down to a fingerprint of the input (row count and an
@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -51,11 +52,16 @@ class StageStore:
         self.paths: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
         self.reused: dict[str, bool] = {}
+        self.cached: list[DataFrame] = []
 
     def stage(self, name: str, key: str, build: Callable[[], DataFrame]) -> DataFrame:
         t = time.perf_counter()
         if self.root is None:
-            df = build().localCheckpoint(eager=True)
+            # Persisted, not localCheckpoint()ed: a persisted frame can be released
+            # (and clearCache() releases it), and a lost block is recomputed.
+            df = build().persist(StorageLevel.MEMORY_AND_DISK)
+            df.count()  # materialises every column of every partition
+            self.cached.append(df)
             self.reused[name] = False
         else:
             fs, path = get_fs(f"{self.root}/{name}-{key}", self.spark)
@@ -70,3 +76,26 @@ class StageStore:
             df = self.spark.read.parquet(fs.spark_path(path))
         self.seconds[name] = time.perf_counter() - t
         return df
+
+    def release(self) -> None:
+        """Unpersist every stage this store computed (checkpoint folders stay: reruns
+        reuse them)."""
+        for df in self.cached:
+            df.unpersist()
+        self.cached = []
+
+
+def release_dataframe(df: DataFrame) -> None:
+    """Unpersist ``df`` and, if it is a ``localCheckpoint()``, free its blocks now.
+
+    Spark frees a local checkpoint only when the JVM collects its RDD (the context
+    cleaner), which a long session may not do for hours; meanwhile the blocks hold
+    storage memory. Best effort: on Spark Connect there is no JVM handle.
+    """
+    df.unpersist()
+    try:
+        plan = df._jdf.queryExecution().analyzed()
+        if plan.getClass().getSimpleName() == "LogicalRDD":
+            plan.rdd().unpersist(False)
+    except Exception:  # noqa: BLE001 - Spark Connect, or a plan of another shape
+        pass

@@ -177,3 +177,44 @@ def test_planted_near_duplicates_on_the_quickstart(spark):
     pairs = [m for m in members.values() if len(m) == 2]
     assert pairs and all(jaccard(*m) >= threshold for m in pairs)
     assert op.report()["pairs_after_verify"] <= op.report()["candidate_pairs"]
+
+
+def _persistent_rdds(spark) -> set[int]:
+    """Ids of the RDDs Spark holds blocks for (caches and local checkpoints)."""
+    return set(spark.sparkContext._jsc.getPersistentRDDs().keySet())
+
+
+def test_release_frees_every_stage_and_checkpoint(spark):
+    """Stage outputs and local checkpoints are held until ``release`` and then freed:
+    a long session (a notebook, a benchmark) does not pile them up run after run.
+    (Sets of ids, not counts: Spark's context cleaner frees earlier tests' leftovers
+    at its own pace.)"""
+    before = _persistent_rdds(spark)
+    out, op = apply(make(spark), verify=True, mode="mark")
+    expected = {r["id"]: (r["dup_cluster"], r["dup_keep"]) for r in out.collect()}
+    held = _persistent_rdds(spark) - before
+    assert len(held) >= 5  # bands, edges, verified, components (+ its checkpoint), clusters
+    op.release()
+    assert not held & _persistent_rdds(spark)
+    out, op = apply(make(spark), verify=True, mode="mark")  # a second transform starts clean
+    assert {r["id"]: (r["dup_cluster"], r["dup_keep"]) for r in out.collect()} == expected
+    op.release()
+
+
+def test_a_run_with_an_output_releases_its_stages(spark, tmp_path):
+    from operators.runner import run
+
+    src = tmp_path / "in"
+    make(spark).select("id", "text").write.parquet(str(src))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"""
+name: release
+input: {{format: parquet, path: {src}, text_column: text, id_column: id}}
+steps:
+  - minhash_dedup: {{ngram: 3, threshold: 0.5, verify: true}}
+output: {{format: parquet, path: {tmp_path / 'out'}, mode: overwrite}}
+""")
+    before = _persistent_rdds(spark)
+    result = run(str(recipe), spark=spark, echo=lambda s: None)
+    assert not _persistent_rdds(spark) - before
+    assert sorted(r["id"] for r in result.output.collect()) == ["a", "d", "p1", "p2", "s1"]
