@@ -68,6 +68,7 @@ def run_one(spark, item: dict, execution: str) -> dict:
 
         table = result.output.select("id", "dup_cluster").toArrow()
         pq.write_table(table, item["predictions"])
+    result.release()  # stage caches and local checkpoints: the next run starts clean
     spark.catalog.clearCache()
     return out
 

@@ -41,12 +41,14 @@ def sources_hash() -> str:
 def spark_classpath() -> str:
     import pyspark
 
-    # The API jar (UDF interfaces, Row, RowFactory) and the Scala library it refers to.
+    # The API jar (UDF interfaces, Row, RowFactory), the Scala library it refers to,
+    # and ICU4J (Unicode normalisation), which Spark ships since 4.0.
     folder = os.path.join(os.path.dirname(pyspark.__file__), "jars")
-    jars = [hit for pattern in ("spark-sql-api_*.jar", "scala-library-*.jar")
+    jars = [hit for pattern in ("spark-sql-api_*.jar", "scala-library-*.jar", "icu4j-*.jar")
             for hit in glob.glob(os.path.join(folder, pattern))]
-    if len(jars) != 2:
-        raise SystemExit(f"expected spark-sql-api and scala-library jars in {folder}, found {jars}")
+    if len(jars) != 3:
+        raise SystemExit(f"expected spark-sql-api, scala-library and icu4j jars in {folder}, "
+                         f"found {jars}")
     return os.pathsep.join(jars)
 
 

@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StructField, StructType
 
 from dedup.minhash.config import MinHashConfig
+from operators.text import udfs
 from operators.text.normalize import unicode_normalize
 
 NORM = "_thresher_mh_norm"
@@ -29,14 +30,19 @@ SRC, DST = "src", "dst"
 
 
 def normalized(text: Column, *, lowercase: bool, strip_punctuation: bool,
-               unicode_form: str) -> Column:
+               unicode_form: str, jvm_udf: bool = False) -> Column:
     """The text the shingles come from: words joined by single ASCII spaces, trimmed
     (the kernel's input contract), after Unicode normalisation, lower-casing and
-    punctuation removal as asked."""
+    punctuation removal as asked. ``jvm_udf``: Unicode normalisation and the last
+    step (punctuation and whitespace runs to one space, trim) by the compiled
+    ``thresher_unicode_form`` and ``thresher_shingle_text`` (registered by
+    ``operators.text.udfs.enable``), equal to ICU through ``reflect`` and the regexes."""
     if unicode_form != "none":
-        text = unicode_normalize(text, unicode_form)
+        text = unicode_normalize(text, unicode_form, jvm_udf=jvm_udf)
     if lowercase:
         text = F.lower(text)
+    if jvm_udf:
+        return udfs.call("thresher_shingle_text", text, strip_punctuation)
     if strip_punctuation:
         text = F.regexp_replace(text, F.lit(r"\p{P}+"), F.lit(" "))
     text = F.regexp_replace(text, F.lit(r"[\s\x{1c}-\x{1f}\x{85}\p{Z}]+"), F.lit(" "))

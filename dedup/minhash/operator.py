@@ -28,6 +28,7 @@ from operators.io.fs import get_fs
 from operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
 from operators.errors import InputError, RecipeError
 from operators.registry import register
+from operators.text import udfs
 
 DUP_CLUSTER, DUP_KEEP = "dup_cluster", "dup_keep"
 _CLUSTER, _KEEP, _SIZE = "_thresher_mh_cluster", "_thresher_mh_keep", "_thresher_mh_size"
@@ -144,7 +145,8 @@ class MinHashDedup(Operator):
                 .select(id_name, *self._keep_source(),
                         normalized(self.text, lowercase=p.lowercase,
                                    strip_punctuation=p.strip_punctuation,
-                                   unicode_form=p.unicode_form).alias(NORM))
+                                   unicode_form=p.unicode_form,
+                                   jvm_udf=self._jvm_udfs(spark)).alias(NORM))
                 .where(F.length(NORM) > 0)
                 .persist(StorageLevel.MEMORY_AND_DISK))
         try:
@@ -247,6 +249,10 @@ class MinHashDedup(Operator):
             (F.coalesce(F.col(_KEEP), F.lit(True)) & anchor.isNull()).alias(_KEEP),
             F.coalesce(F.col(_SIZE), F.lit(1)).alias(_SIZE),
             anchor.isNotNull().alias(_INDEXED))
+
+    def _jvm_udfs(self, spark) -> bool:
+        """The compiled normalisation when the text UDFs load (``spark.thresher.textUdfs``)."""
+        return self.ctx.jvm_udfs if self.ctx.jvm_udfs is not None else udfs.enable(spark)
 
     def _keep_source(self) -> list:
         column = self.keep_column

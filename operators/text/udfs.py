@@ -41,6 +41,8 @@ FUNCTIONS = {
                            "struct<units:int,dups:int,dup_chars:bigint>"),
     "thresher_top_ngrams": ("thresher.text.Repetition$TopNgrams",
                             "array<struct<gram:string,count:int>>"),
+    "thresher_shingle_text": ("thresher.text.ShingleText", "string"),
+    "thresher_unicode_form": ("thresher.text.UnicodeForm", "string"),
 }
 log = logging.getLogger(__name__)
 _ready: dict[int, bool] = {}  # id of the JVM SparkSession -> UDFs registered
