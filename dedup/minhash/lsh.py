@@ -107,16 +107,12 @@ def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
         import pyarrow as pa
 
         from dedup.minhash.config import MinHashConfig
-        from dedup.minhash.reference import reference_shingles
+        from dedup.minhash.reference import jaccard
 
         worker_cfg = MinHashConfig(**config)
         for batch in batches:
-            out = []
-            for a, b in zip(batch.column("src_text").to_pylist(),
-                            batch.column("dst_text").to_pylist()):
-                sa, sb = reference_shingles(a, worker_cfg), reference_shingles(b, worker_cfg)
-                union = len(sa | sb)
-                out.append(len(sa & sb) / union if union else 1.0)
+            out = [jaccard(a, b, worker_cfg) for a, b in zip(batch.column("src_text").to_pylist(),
+                                                             batch.column("dst_text").to_pylist())]
             yield pa.RecordBatch.from_arrays(
                 [batch.column(SRC), batch.column(DST), pa.array(out, pa.float64())],
                 names=[SRC, DST, "jaccard"])

@@ -21,3 +21,29 @@ def test_short_text_is_one_shingle_and_empty_has_none():
     assert reference_shingles("ab", MinHashConfig(ngram=3, tokenizer="char")) == {b"ab"}
     assert reference_shingles("", MinHashConfig()) == set()
     assert reference_shingles(None, MinHashConfig()) == set()
+
+
+def test_verify_jaccard_equals_the_specification():
+    """``jaccard`` (tuple and str keys) gives exactly the Jaccard of the byte shingles,
+    on random texts over a tiny vocabulary (many shared and repeated shingles), short
+    texts against long ones, and empty texts."""
+    import random
+
+    from dedup.minhash.reference import jaccard
+
+    def spec(a, b, cfg):
+        sa, sb = reference_shingles(a, cfg), reference_shingles(b, cfg)
+        return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
+
+    rng = random.Random(3)
+    words = ["a", "b", "ab", "é", "😀", "a b"[0:1], "ba"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(300)]
+    texts += ["", None, "a", "a b", "ab"]
+    checked = 0
+    for tokenizer, ngram in (("word", 1), ("word", 3), ("word", 5), ("char", 1), ("char", 4)):
+        cfg = MinHashConfig(ngram=ngram, tokenizer=tokenizer)
+        for _ in range(600):
+            a, b = rng.choice(texts), rng.choice(texts)
+            assert jaccard(a, b, cfg) == spec(a, b, cfg), (a, b, tokenizer, ngram)
+            checked += 0 < spec(a, b, cfg) < 1
+    assert checked > 500  # most pairs are partial overlaps, not the trivial 0 or 1
