@@ -4,7 +4,7 @@ Texts are tokenised and hashed by the numba kernel in ``tokens.py`` (whole Arrow
 arrays at once, on ``torch.get_num_threads()`` threads), their input rows summed with
 an ``EmbeddingBag`` and scaled by ``1 / n`` (fastText's ``computeHidden``), and put
 through the model's output layer (``heads.py``). On the CPU, a model with char
-n-grams keeps a word cache (``tokens.WordCache``): the sum of each dictionary word's
+n-grams keeps a word cache (``tokenizer.WordCache``): the sum of each dictionary word's
 rows, so that a known word is one row to add instead of ~25. The probabilities equal
 ``fasttext.load_model(path).predict(text, k=-1)``, label by label, up to float32
 rounding (tests check 1e-5 on every kind of model).
@@ -35,7 +35,7 @@ import torch
 
 from .heads import HierarchicalSoftmaxHead, SigmoidTableHead, SoftmaxHead
 from .modelfile import ModelFile, read_model
-from .tokens import WORD_CACHE_BYTES, Tokenizer, WordCache, cache_rows
+from .tokenizer import WORD_CACHE_BYTES, Tokenizer, WordCache, cache_rows
 
 DEFAULT_BATCH_SIZE = 1024
 
