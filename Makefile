@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.thresher-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,fasttext]'
+	$(BIN)/python -m pip install -q -e '.[test,fasttext,clip,lm]'
 	touch $(STAMP)
 
 quickstart: $(STAMP)

@@ -7,4 +7,7 @@ import dedup.exact  # noqa: F401
 import dedup.minhash.operator  # noqa: F401
 import operators.select  # noqa: F401
 import operators.text  # noqa: F401
+import scorers.dfn.operator  # noqa: F401
 import scorers.fasttext.operator  # noqa: F401
+import scorers.lm_loss.operator  # noqa: F401
+import scorers.preselect.operator  # noqa: F401

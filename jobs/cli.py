@@ -6,6 +6,8 @@
     thresher containment SOURCE... --out DIR [--sample-rows N] [--verify exact|sample] [--multiset]
                          [--plan [--access-log CSV] [--max-rebuild-seconds S] [--allow-chains]]
     thresher fasttext-train --input PARQUET --out MODEL [--text-column --label-column ...]
+    thresher preselect score --input PARQUET --models m1=PATH,... --benchmarks YAML --out DIR
+    thresher preselect train --input DIR --out MODEL [--top F ...]
 
 Exit codes: 0 ok, 2 bad recipe or input (nothing was written), 1 runtime failure.
 """
@@ -16,7 +18,7 @@ import json
 import sys
 import traceback
 
-from jobs import fasttext_train
+from jobs import fasttext_train, preselect
 from operators.errors import UserError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USER = 0, 1, 2
@@ -38,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _containment_parser(sub)
     fasttext_train.add_parser(sub)
+    preselect.add_parser(sub)
     return parser
 
 
@@ -147,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "fasttext-train":
             fasttext_train.run(args)
+            return EXIT_OK
+        if args.command == "preselect":
+            preselect.run(args)
             return EXIT_OK
         import jobs.builtins  # noqa: F401
         from operators.recipe import Recipe

@@ -101,9 +101,16 @@ class TableReadError(ContainmentError):
 
 
 class ModelFileError(UserError):
-    """A model file (a fastText ``.bin`` / ``.ftz``) is missing, unreadable, corrupt or of
-    a kind thresher cannot score with; the message names the file and what was found."""
+    """A model file (a fastText ``.bin`` / ``.ftz``) or model directory (a CLIP: config,
+    weights, tokenizer) is missing, unreadable, corrupt or of a kind thresher cannot
+    score with; the message names the file and what was found."""
 
     def __init__(self, message: str, *, path: str):
         self.path = path
         super().__init__(f"{path}: {message}")
+
+
+class PreSelectError(UserError):
+    """PreSelect's inputs do not fit together: a model with a benchmark score but no
+    losses (or the other way round), fewer than 3 models, benchmark scores that are not
+    numbers, or nothing to train a selector on; the message names the model or file."""

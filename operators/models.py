@@ -18,6 +18,13 @@ filesystem is shipped under its own name. On Spark Connect, where there is no
 ``SparkContext``, the path itself is used: put the model on storage every executor
 mounts (``/dbfs``, ``/Volumes``, NFS).
 
+Directories (a transformers model: config, weights, tokenizer) go through
+``ship_dir``. ``addFile(dir, recursive=True)`` refuses a driver-local directory
+outside local mode, so a local one is snapshotted into an uncompressed zip (named by
+its version, as a file is) and added with ``SparkContext.addArchive``: every
+executor fetches and unpacks it once, and ``local_path()`` is the unpacked folder.
+A directory on a Hadoop filesystem is added with ``addFile(recursive=True)``.
+
 Example::
 
     shipped = ship_file(spark, "/models/quality.bin")
@@ -28,11 +35,15 @@ Example::
 from __future__ import annotations
 
 import atexit
+import contextlib
+import contextvars
 import hashlib
 import os
+import posixpath
 import shutil
 import tempfile
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +60,7 @@ _copy_dir: str | None = None
 
 @dataclass(frozen=True)
 class ShippedFile:
-    """A file registered with Spark; pickled into the executors' closures."""
+    """A file or directory registered with Spark; pickled into the executors' closures."""
 
     path: str                 # the file as the driver sees it (the fallback on executors)
     name: str | None          # its name under SparkFiles, None when not shipped
@@ -109,6 +120,72 @@ def ship_file(spark, path: str) -> ShippedFile:
     return ShippedFile(norm, os.path.basename(source), version)
 
 
+def dir_version(path: str, spark=None) -> tuple:
+    """``(path, total size, digest of every file's relative path, size and mtime)`` of a
+    local or Hadoop-filesystem directory: changes when any file in it does."""
+    fs, norm = get_fs(path, spark)
+    entries, total = [], 0
+    if fs.local:
+        for root, dirs, files in os.walk(norm, followlinks=True):
+            dirs.sort()
+            for name in sorted(files):
+                st = os.stat(os.path.join(root, name))
+                entries.append((os.path.relpath(os.path.join(root, name), norm), st.st_size,
+                                st.st_mtime_ns))
+                total += st.st_size
+    else:
+        stack = [norm]
+        while stack:
+            for info in fs.list(stack.pop()):
+                if info.is_dir:
+                    stack.append(info.path)
+                else:
+                    entries.append((info.path, info.size, info.mtime_ms))
+                    total += info.size
+    digest = hashlib.sha1(repr(sorted(entries)).encode()).hexdigest()
+    return (norm, total, digest)
+
+
+def _versioned_zip(path: str, version: tuple) -> str:
+    """A snapshot of the directory as a zip named by its version (made once). Stored,
+    not deflated: model weights hardly compress, and this runs on the driver."""
+    global _copy_dir
+    if version not in _copies:
+        if _copy_dir is None:
+            _copy_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
+            atexit.register(shutil.rmtree, _copy_dir, True)
+        digest = hashlib.sha1(repr(version).encode()).hexdigest()[:12]
+        archive = os.path.join(_copy_dir, f"{digest}-{os.path.basename(path.rstrip('/'))}.zip")
+        partial = archive + ".partial"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for root, dirs, files in os.walk(path, followlinks=True):
+                dirs.sort()
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    zf.write(full, os.path.relpath(full, path))
+        os.replace(partial, archive)
+        _copies[version] = archive
+    return _copies[version]
+
+
+def ship_dir(spark, path: str) -> ShippedFile:
+    """Register the directory ``path`` with Spark so executors fetch it once; the
+    executors' ``local_path()`` is their unpacked copy (see the module docstring)."""
+    version = dir_version(path, spark)
+    norm = version[0]
+    try:
+        sc = spark.sparkContext
+    except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: shared storage
+        return ShippedFile(norm, None, version)
+    fs, _ = get_fs(norm, spark)
+    if fs.local:
+        archive = _versioned_zip(norm, version)
+        sc.addArchive(archive)
+        return ShippedFile(norm, os.path.basename(archive), version)
+    sc.addFile(norm, recursive=True)
+    return ShippedFile(norm, posixpath.basename(norm.rstrip("/")), version)
+
+
 def load_once(key: tuple, loader: Callable[[], Any]) -> Any:
     """The object cached under ``key`` in this Python process, made by ``loader`` on a miss.
 
@@ -125,3 +202,24 @@ def load_once(key: tuple, loader: Callable[[], Any]) -> Any:
         while len(_cache) > _MAX_CACHED:
             _cache.popitem(last=False)
     return value
+
+
+# Files that earlier steps of the recipe being validated will write (a model that
+# preselect_train trains for a later fasttext_score): their checks wait for run time.
+_expected: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "thresher_expected_files", default=frozenset())
+
+
+@contextlib.contextmanager
+def expected_files(paths):
+    """While validating a step: ``paths`` (absolute) will exist when the step runs."""
+    token = _expected.set(frozenset(os.path.abspath(p) for p in paths))
+    try:
+        yield
+    finally:
+        _expected.reset(token)
+
+
+def will_exist(path: str) -> bool:
+    """True when an earlier step of the recipe being validated writes ``path``."""
+    return os.path.abspath(path) in _expected.get()

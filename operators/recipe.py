@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .base import Operator, StepContext
 from .errors import RecipeError
+from .models import expected_files
 from .registry import get_operator
 from .yamlpos import line_of, load_with_lines
 
@@ -132,7 +133,11 @@ class Recipe:
         except ValidationError as exc:
             raise _recipe_error(exc, file, lines) from None
         spec = _expand_paths(spec, recipe_dir or os.getcwd(), file, lines)
-        ops = [_build_operator(step, i, spec, file, lines) for i, step in enumerate(spec.steps)]
+        ops: list[Operator] = []
+        for i, step in enumerate(spec.steps):
+            # A step may read a file an earlier step writes (preselect_train's model).
+            with expected_files([path for op in ops for path in op.produces()]):
+                ops.append(_build_operator(step, i, spec, file, lines))
         return cls(spec, ops, source=file, lines=lines)
 
     # -- identity -------------------------------------------------------------------------

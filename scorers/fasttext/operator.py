@@ -33,7 +33,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import DoubleType, StructField, StructType
 
 from operators.base import DROP_REASON, Operator, OpParams
-from operators.models import ShippedFile, file_version, load_once, ship_file
+from operators.errors import ModelFileError
+from operators.models import ShippedFile, file_version, load_once, ship_file, will_exist
 from operators.registry import register
 from operators.select import Select
 
@@ -76,6 +77,8 @@ class _ModelParams(OpParams):
         if _SCHEME.match(v) and not v.startswith("file:"):
             return v  # hdfs:, s3a:, dbfs:...: checked when the step runs
         path = os.path.abspath(os.path.expanduser(v.removeprefix("file:")))
+        if will_exist(path):
+            return path  # an earlier step writes it: checked when the step runs
         try:
             _header(path)
         except FileNotFoundError:
@@ -86,6 +89,12 @@ class _ModelParams(OpParams):
 
     def labels_of_model(self) -> list[str]:
         return _header(self.model).labels
+
+
+def _checkable(model: str) -> bool:
+    """Whether the model can be read at validation: local, and not one an earlier step
+    of the recipe writes (preselect_train); the others are first read when the step runs."""
+    return not _SCHEME.match(model) and not will_exist(model)
 
 
 def _default_output(label: str) -> str:
@@ -122,7 +131,7 @@ class FastTextScore(Operator):
             if isinstance(self.output, list) and len(self.output) != len(wanted):
                 raise ValueError(f"output names {len(self.output)} columns for "
                                  f"{len(wanted)} labels")
-            if not _SCHEME.match(self.model):  # remote models: checked when the step runs
+            if _checkable(self.model):  # the others: checked when the step runs
                 for name in wanted:
                     label_index(self.labels_of_model(), name, self.model)
             return self
@@ -142,6 +151,13 @@ class FastTextScore(Operator):
 
     def transform(self, df: DataFrame) -> DataFrame:
         p = self.params
+        if not _SCHEME.match(p.model):  # a model an earlier step wrote is first read here
+            try:
+                for name in self.wanted():
+                    label_index(_header(p.model).labels, name, p.model)
+            except (OSError, ValueError) as exc:
+                raise ModelFileError(f"step {self.ctx.step} ({self.name}): {exc}",
+                                     path=p.model) from None
         shipped = ship_file(df.sparkSession, p.model)
         outputs = self.outputs()
         df = df.drop(*[c for c in outputs if c in df.columns])  # re-scoring overwrites
@@ -182,7 +198,7 @@ class FastTextFilter(FastTextScore):
                 Select.Params(column="score", min=self.min, max=self.max)
             except ValidationError as exc:
                 raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-            if not _SCHEME.match(self.model):
+            if _checkable(self.model):
                 label_index(self.labels_of_model(), self.label, self.model)
             return self
 

@@ -79,9 +79,15 @@ def read_labelled(path: str, text_column: str, label_column: str) -> tuple[list[
         if not name or _SPACE.search(name):
             raise InputError(f"training input {path}: label {name!r} in column '{label_column}' "
                              "is empty or contains whitespace; fastText labels are single tokens")
-        lines.append(" ".join(text.split()))
+        lines.append(one_line(text))
         labels.append(name if name.startswith(LABEL_PREFIX) else LABEL_PREFIX + name)
     return lines, labels, skipped
+
+
+def one_line(text: str) -> str:
+    """The text as fastText reads a training line: newlines and runs of white space as
+    one space (the scorers read newlines as spaces too)."""
+    return " ".join(text.split())
 
 
 def split(n: int, valid_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,17 +118,26 @@ def train_classifier(input_path: str, out: str, config: TrainConfig | None = Non
                      text_column: str = "text", label_column: str = "label") -> dict:
     """Train on ``input_path``, write the model to ``out`` and ``out + '.eval.json'``;
     return the evaluation report. ``out`` is replaced only when training succeeded."""
+    lines, labels, skipped = read_labelled(input_path, text_column, label_column)
+    distinct = sorted(set(labels))
+    if len(distinct) < 2:
+        raise InputError(f"training input {input_path}: column '{label_column}' needs at least "
+                         f"two labels, found {distinct or 'none'} in {len(labels)} usable rows")
+    return fit_classifier(lines, labels, out, config, source=input_path, skipped=skipped)
+
+
+def fit_classifier(lines: list[str], labels: list[str], out: str,
+                   config: TrainConfig | None = None, *, source: str, skipped: int = 0) -> dict:
+    """Train on one-line texts and ``__label__`` labels (what ``read_labelled`` gives), write
+    the model to ``out`` and ``out + '.eval.json'``; return the evaluation report.
+    ``source`` names the data in the report; ``skipped`` counts rows left out before."""
     config = config or TrainConfig()
     try:
         import fasttext
     except ImportError as exc:
         raise MissingDependencyError("training needs the fastText library: "
                                      "pip install 'thresher[fasttext]'") from exc
-    lines, labels, skipped = read_labelled(input_path, text_column, label_column)
     distinct = sorted(set(labels))
-    if len(distinct) < 2:
-        raise InputError(f"training input {input_path}: column '{label_column}' needs at least "
-                         f"two labels, found {distinct or 'none'} in {len(labels)} usable rows")
     train_idx, valid_idx = split(len(lines), config.valid_fraction, config.seed)
     folder = os.path.dirname(os.path.abspath(out))
     os.makedirs(folder, exist_ok=True)
@@ -136,7 +151,7 @@ def train_classifier(input_path: str, out: str, config: TrainConfig | None = Non
             model.quantize(input=train_file, retrain=True, qnorm=True)
         predicted = [p[0] for p in model.predict([lines[i] for i in valid_idx], k=1)[0]]
         report = {
-            "model": os.path.abspath(out), "input": input_path, "config": config.model_dump(),
+            "model": os.path.abspath(out), "input": source, "config": config.model_dump(),
             "rows": {"usable": len(lines), "skipped": skipped, "train": len(train_idx),
                      "valid": len(valid_idx)},
             "label_counts": {k: labels.count(k) for k in distinct},

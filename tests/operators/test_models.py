@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from operators import models
-from operators.models import ShippedFile, load_once, ship_file
+from operators.models import ShippedFile, load_once, ship_dir, ship_file
 
 
 def test_load_once_caches_by_key_and_keeps_a_few():
@@ -42,3 +42,30 @@ def test_unshipped_files_fall_back_to_their_path(tmp_path):
     assert ShippedFile(str(path), None, ()).local_path() == str(path)
     assert ShippedFile(str(path), "no-such-name", ()).local_path() == str(path)
     assert os.path.exists(ShippedFile(str(path), None, ()).local_path())
+
+
+def test_shipped_directories_arrive_unpacked_under_a_versioned_name(spark, tmp_path):
+    model = tmp_path / "clip"
+    (model / "sub").mkdir(parents=True)
+    (model / "config.json").write_text("one")
+    (model / "sub" / "w.bin").write_bytes(b"\0" * 10)
+    first = ship_dir(spark, str(model))
+    assert first.name.endswith("-clip.zip") and first.path == str(model)
+    assert ship_dir(spark, str(model)) == first  # the same version: nothing new to ship
+
+    def on_executor(shipped):
+        def read(_):
+            root = shipped.local_path()
+            return (root != shipped.path, sorted(os.listdir(root)),
+                    open(os.path.join(root, "sub", "w.bin"), "rb").read())
+        return spark.sparkContext.parallelize([0], 1).map(read).collect()[0]
+
+    assert on_executor(first) == (True, ["config.json", "sub"], b"\0" * 10)
+    weights = model / "sub" / "w.bin"
+    weights.write_bytes(b"\1" * 10)  # same size, new bytes: a new version
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    second = ship_dir(spark, str(model))
+    assert second.name != first.name
+    assert on_executor(second) == (True, ["config.json", "sub"], b"\1" * 10)
+    assert on_executor(first)[2] == b"\0" * 10  # shipped snapshots stay as they were

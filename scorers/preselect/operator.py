@@ -1,0 +1,225 @@
+"""``predictive_strength`` and ``preselect_train``: PreSelect as recipe steps.
+
+A whole selection in one recipe (``recipes/preselect.yaml``)::
+
+    - lm_loss: {model: models/m1, prefix: m1, sample: 0.05}      # x N models
+    - predictive_strength: {benchmarks: scores.yaml}              # m1: 0.41, m2: ...
+    - preselect_train: {model: out/selector.bin}                  # trains, writes the file
+    - fasttext_score: {model: out/selector.bin, label: pos, output: preselect}
+    - select: {column: preselect, top_fraction: 0.1, weight: chars}
+
+``preselect_train`` trains when its step runs (an action on the rows that reach it,
+like ``minhash_dedup``'s stages) and writes the model file before the next step
+starts, so a later ``fasttext_score`` may name that file although it does not exist
+when the recipe is validated (``Operator.produces``): its checks then run when its
+step does.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from operators.base import DROP_REASON, Operator, OpParams, live
+from operators.errors import PreSelectError
+from operators.registry import register
+
+from .benchmarks import load_benchmarks
+from .examples import balanced_examples, fit_selector, training_config
+from .strength import DEFAULT_TEMPLATE, bpc_column, with_predictive_strength
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+_LABEL_ID = "_thresher_preselect_id"
+
+
+@register("predictive_strength")
+class PredictiveStrength(Operator):
+    """Add PreSelect's predictive strength of each document from its per-model BPC columns.
+
+    ``<output>`` counts the model pairs whose better-scored model has the lower BPC
+    (0 .. N(N-1)/2), ``<output>_norm`` divides by the number of pairs, and
+    ``correlation: spearman | kendall`` adds ``<output>_<correlation>``, the correlation
+    of BPC with benchmark score (-1 = most predictive). ``benchmarks`` is a YAML file
+    (``model: score``, higher = better) or an inline mapping; model ``m``'s BPCs are in
+    column ``bpc_column`` with ``{model}`` replaced (default ``m_bpc``, what
+    ``lm_loss`` with ``prefix: m`` adds).
+
+    Example::
+
+        - predictive_strength: {benchmarks: {m1: 0.41, m2: 0.45, m3: 0.50}}
+        - predictive_strength: {benchmarks: {m1: 0.41, m2: 0.45, m3: 0.5}, correlation: spearman}
+    """
+
+    class Params(OpParams):
+        benchmarks: str | dict[str, float] = Field(
+            description="YAML file of model: benchmark score (higher = better), or a mapping")
+        bpc_column: str = Field(DEFAULT_TEMPLATE, pattern=r"\{model\}",
+                                description="column of a model's BPC; {model} is its name")
+        output: str = Field("predictive_strength", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                            description="count column; also <output>_norm")
+        correlation: Literal["spearman", "kendall"] | None = Field(
+            None, description="add <output>_spearman or _kendall: BPC vs benchmark score")
+
+        @field_validator("benchmarks")
+        @classmethod
+        def _scores(cls, v):
+            if isinstance(v, str):
+                v = os.path.abspath(os.path.expanduser(v))
+            try:
+                load_benchmarks(v)
+            except PreSelectError as exc:
+                raise ValueError(str(exc)) from None
+            return v
+
+    def scores(self) -> dict[str, float]:
+        return load_benchmarks(self.params.benchmarks)
+
+    def _where(self) -> str:
+        b = self.params.benchmarks
+        return b if isinstance(b, str) else "param 'benchmarks'"
+
+    def requires(self) -> dict[str, str]:
+        return {bpc_column(self.params.bpc_column, m): "numeric" for m in self.scores()}
+
+    def adds(self) -> list[str]:
+        out = self.params.output
+        extra = [f"{out}_{self.params.correlation}"] if self.params.correlation else []
+        return [out, f"{out}_norm", *extra]
+
+    def check_columns(self, available: dict[str, str]) -> None:
+        """A BPC column of a model without a benchmark score is an error naming it."""
+        head, _, tail = self.params.bpc_column.partition("{model}")
+        pattern = re.compile(f"^{re.escape(head)}([A-Za-z_][A-Za-z0-9_]*){re.escape(tail)}$")
+        scores = self.scores()
+        extra = [m.group(1) for c in available if (m := pattern.match(c))
+                 and m.group(1) not in scores]
+        if extra:
+            raise PreSelectError(
+                f"step {self.ctx.step} ({self.name}): model(s) {', '.join(extra)} have BPC "
+                f"columns ({', '.join(bpc_column(self.params.bpc_column, m) for m in extra)}) "
+                f"but no benchmark score in {self._where()}; add their scores or remove "
+                "their lm_loss steps")
+
+    def transform(self, df: DataFrame) -> DataFrame:
+        p = self.params
+        return with_predictive_strength(df, self.scores(), template=p.bpc_column,
+                                        output=p.output, correlation=p.correlation)
+
+
+@register("preselect_train")
+class PreSelectTrain(Operator):
+    """Train PreSelect's fastText selector on the rows that reach this step, write it to
+    ``model`` (and ``<model>.eval.json``), and add ``label_column`` (``pos``, ``neg``, or
+    null for rows not trained on).
+
+    Positives: the documents at the top ``score`` (all at the maximum, or the ``top``
+    fraction); negatives: as many from the lowest scores up; ties by id. A later
+    ``fasttext_score`` step with ``model`` set to the same file and ``label: pos`` scores
+    every document with it.
+
+    Example::
+
+        - preselect_train: {model: out/preselect/selector.bin, top: 0.1}
+        - fasttext_score: {model: out/preselect/selector.bin, label: pos, output: preselect}
+    """
+
+    class Params(OpParams):
+        model: str = Field(description="fastText model file to write (local path)")
+        score: str = Field("predictive_strength", description="predictive strength column")
+        top: float | None = Field(None, gt=0, le=0.5, description="positives: this fraction "
+                                  "of scored rows (default: all rows at the maximum score)")
+        label_column: str = Field("preselect_label", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                                  description="column added: pos, neg or null")
+        epoch: int = Field(3, ge=1)
+        lr: float = Field(0.1, gt=0)
+        word_ngrams: int = Field(2, ge=1, description="fastText wordNgrams")
+        dim: int = Field(100, ge=1)
+        min_count: int = Field(1, ge=1)
+        bucket: int = Field(2_000_000, ge=0)
+        thread: int | None = Field(None, ge=1, description="training threads (default: all)")
+        seed: int = Field(0, ge=0)
+        valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out to evaluate")
+
+        @field_validator("model")
+        @classmethod
+        def _local_file(cls, v: str) -> str:
+            if _SCHEME.match(v) and not v.startswith("file:"):
+                raise ValueError("the selector is trained on the driver: give a local path")
+            path = os.path.abspath(os.path.expanduser(v.removeprefix("file:")))
+            if os.path.isdir(path):
+                raise ValueError(f"{path} is a folder; give the model file's path")
+            return path
+
+        @model_validator(mode="after")
+        def _fasttext(self):
+            try:
+                import fasttext  # noqa: F401
+            except ImportError:
+                raise ValueError("training needs the fastText library: "
+                                 "pip install 'thresher[fasttext]'") from None
+            self.config()
+            return self
+
+        def config(self):
+            given = self.model_dump(include={"epoch", "lr", "word_ngrams", "dim", "min_count",
+                                             "bucket", "thread", "seed", "valid_fraction"})
+            return training_config(**{k: v for k, v in given.items() if v is not None})
+
+    _report: dict | None = None
+    _cached: DataFrame | None = None
+
+    def requires(self) -> dict[str, str]:
+        return {self.params.score: "numeric", self.ctx.id_column: "any",
+                self.ctx.text_column: "string"}
+
+    def adds(self) -> list[str]:
+        return [self.params.label_column]
+
+    def produces(self) -> list[str]:
+        return [self.params.model]
+
+    def transform(self, df: DataFrame) -> DataFrame:
+        p, ctx = self.params, self.ctx
+        t = time.perf_counter()
+        if not df.is_cached:  # fused mode: train and the final write share the losses
+            df = self._cached = df.persist()
+        rows = df.where(live()) if DROP_REASON in df.columns else df
+        examples = balanced_examples(rows, score=p.score, id_column=ctx.id_column,
+                                     text_column=ctx.text_column, top=p.top)
+        picked = examples.collect()
+        where = f"step {ctx.step} ({self.name})" if ctx.step else self.name
+        report = fit_selector([r["text"] for r in picked], [r["label"] for r in picked],
+                              [r["score"] for r in picked], p.model, p.config(),
+                              source=f"{where}, column '{p.score}'")
+        self._report = {**report["preselect"], "accuracy": report["eval"]["accuracy"],
+                        "seconds": time.perf_counter() - t}
+        id_type = df.schema[ctx.id_column].dataType
+        schema = StructType([StructField(_LABEL_ID, id_type),
+                             StructField(p.label_column, StringType())])
+        labels = df.sparkSession.createDataFrame(
+            [(r[ctx.id_column], r["label"]) for r in picked], schema)
+        df = df.drop(p.label_column) if p.label_column in df.columns else df
+        return (df.join(F.broadcast(labels), F.col(ctx.id_column) == F.col(_LABEL_ID), "left")
+                .drop(_LABEL_ID))
+
+    def report(self) -> dict[str, float]:
+        if not self._report:
+            return {}
+        r = self._report
+        out = {"positives": r["positives"], "negatives": r["negatives"],
+               "positive_min_score": r["positive_scores"][0],
+               "negative_max_score": r["negative_scores"][1], "train_seconds": r["seconds"]}
+        if r["accuracy"] is not None:
+            out["held_out_accuracy_pct"] = 100 * r["accuracy"]
+        return {k: float(v) for k, v in out.items()}
+
+    def release(self) -> None:
+        if self._cached is not None:
+            self._cached.unpersist()
+            self._cached = None

@@ -1,0 +1,58 @@
+"""recipes/preselect.yaml end to end with its bundled toy models, on a slice of the corpus."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("fasttext")
+pytest.importorskip("transformers")
+
+import jobs.builtins  # noqa: E402,F401
+from operators.runner import run  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_shipped_recipe_selects_by_characters(spark, tmp_path):
+    table = pq.read_table(ROOT / "data" / "quickstart").slice(0, 160)
+    pq.write_table(table, tmp_path / "docs.parquet")
+    model = tmp_path / "selector.bin"
+    out = tmp_path / "out"
+    sets = [f"input.path={tmp_path / 'docs.parquet'}", "output.format=parquet",
+            f"output.path={out / 'kept'}", f"output.rejects={out / 'rejects'}",
+            f"output.stats={out / 'stats'}", f"steps.preselect_train.model={model}",
+            f"steps.fasttext_score.model={model}"] + [
+            f"steps.{n}.sample=0.5" for n in (3, 4, 5)]
+    result = run(ROOT / "recipes" / "preselect.yaml", spark=spark, overrides=sets,
+                 echo=lambda s: None)
+    kept, rejects = result.output.toPandas(), result.rejects.toPandas()
+    assert len(kept) + len(rejects) == 160
+    live = rejects[rejects["drop_reason"] == "select:not_in_top_fraction"]
+    pool = len(kept) + len(live)
+    for name in ("lm_a", "lm_b", "lm_c"):  # the same half of the pool scored by every model
+        assert kept[f"{name}_bpc"].notna().sum() + live[f"{name}_bpc"].notna().sum() \
+            == pytest.approx(pool / 2, rel=0.3)
+        assert (kept[f"{name}_bpc"].isna() == kept["lm_a_bpc"].isna()).all()
+    everything = pd.concat([kept, live])
+    labels = everything["preselect_label"].value_counts()
+    assert labels["pos"] == labels["neg"] > 0
+    strength = everything["predictive_strength"].dropna()
+    assert set(strength) <= {0, 1, 2, 3}
+    # The toy models' "benchmark" is Python's language reference (data/models/tiny_lms.md):
+    # its documents are over-represented among the positives.
+    reference = everything["source"].str.startswith("pydoc_data")
+    positives = everything["preselect_label"] == "pos"
+    assert reference[positives].mean() >= 2 * reference.mean()
+    assert everything["preselect"].notna().all()  # the selector scores the whole pool
+    total = everything["text"].str.len().sum()
+    last = kept.sort_values(["preselect", "id"], ascending=[False, True]).iloc[-1]
+    kept_chars = kept["text"].str.len().sum()  # the smallest prefix holding 10% of chars
+    assert kept_chars >= 0.1 * total > kept_chars - len(last["text"])
+    assert kept["preselect"].min() >= live["preselect"].max()
+    report = json.loads(Path(str(model) + ".eval.json").read_text())
+    assert report["preselect"]["positives"] == labels["pos"]
+    assert report["config"]["epoch"] == 3 and report["config"]["lr"] == 0.1
