@@ -9,5 +9,6 @@ import operators.select  # noqa: F401
 import operators.text  # noqa: F401
 import scorers.dfn.operator  # noqa: F401
 import scorers.fasttext.operator  # noqa: F401
+import scorers.fasttext.train_op  # noqa: F401
 import scorers.lm_loss.operator  # noqa: F401
 import scorers.preselect.operator  # noqa: F401

@@ -146,9 +146,9 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
         with open(train_file, "w", encoding="utf-8") as fh:
             for i in train_idx:
                 fh.write(f"{labels[i]} {lines[i]}\n")
-        model = fasttext.train_supervised(input=train_file, **config.fasttext_args())
-        if config.quantize:
-            model.quantize(input=train_file, retrain=True, qnorm=True)
+        staged = os.path.join(tmp, "model")
+        _train_in_child(train_file, config, staged, source)
+        model = fasttext.load_model(staged)
         predicted = [p[0] for p in model.predict([lines[i] for i in valid_idx], k=1)[0]]
         report = {
             "model": os.path.abspath(out), "input": source, "config": config.model_dump(),
@@ -156,9 +156,42 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
                      "valid": len(valid_idx)},
             "label_counts": {k: labels.count(k) for k in distinct},
             "eval": evaluate(predicted, [labels[i] for i in valid_idx], distinct)}
-        staged = os.path.join(tmp, "model")
-        model.save_model(staged)
         os.replace(staged, out)  # same folder: atomic, the old model stays until now
     with open(out + ".eval.json", "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2)
     return report
+
+
+_ATTEMPTS = 3
+
+
+def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str) -> None:
+    """Train and save in a fresh (spawned) process, retried when it fails.
+
+    fastText 0.9.2 keeps state between trainings in one process: after one model the
+    next often diverges ("Encountered NaN"), so a notebook or a recipe that trains
+    twice in one session would fail at random. A fresh process per model does not.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for _ in range(_ATTEMPTS):
+        child = context.Process(target=_train_and_save,
+                                args=(train_file, config.model_dump(), out), daemon=True)
+        child.start()
+        child.join()
+        if child.exitcode == 0 and os.path.exists(out):
+            return
+    raise InputError(f"training on {source} failed {_ATTEMPTS} times (fastText exit code "
+                     f"{child.exitcode}; its error is above): check the training data and "
+                     "the learning rate")
+
+
+def _train_and_save(train_file: str, config: dict, out: str) -> None:
+    import fasttext
+
+    cfg = TrainConfig(**config)
+    model = fasttext.train_supervised(input=train_file, **cfg.fasttext_args())
+    if cfg.quantize:
+        model.quantize(input=train_file, retrain=True, qnorm=True)
+    model.save_model(out)
