@@ -84,6 +84,15 @@ def read_labelled(path: str, text_column: str, label_column: str) -> tuple[list[
     return lines, labels, skipped
 
 
+def check_trainable() -> None:
+    """Raise ``ValueError`` (a recipe param error) when the fastText library is missing."""
+    try:
+        import fasttext  # noqa: F401
+    except ImportError:
+        raise ValueError("training needs the fastText library: "
+                         "pip install 'thresher[fasttext]'") from None
+
+
 def one_line(text: str) -> str:
     """The text as fastText reads a training line: newlines and runs of white space as
     one space (the scorers read newlines as spaces too)."""

@@ -42,7 +42,7 @@ from operators.base import Operator, OpParams
 from operators.errors import InputError
 from operators.registry import register
 
-from .train import LABEL_PREFIX, TrainConfig, fit_classifier, one_line
+from .train import LABEL_PREFIX, TrainConfig, check_trainable, fit_classifier, one_line
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _TOKEN = r"^[^\s]+$"
@@ -116,11 +116,7 @@ class FastTextTrain(Operator):
                 raise ValueError("give label_column, or both positive_where and negative_where")
             if self.positive_label == self.negative_label:
                 raise ValueError("positive_label and negative_label must differ")
-            try:
-                import fasttext  # noqa: F401
-            except ImportError:
-                raise ValueError("training needs the fastText library: "
-                                 "pip install 'thresher[fasttext]'") from None
+            check_trainable()
             self.config()
             return self
 

@@ -29,6 +29,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from operators.base import DROP_REASON, Operator, OpParams, live
 from operators.errors import PreSelectError
 from operators.registry import register
+from scorers.fasttext.train import check_trainable
 
 from .benchmarks import load_benchmarks
 from .examples import balanced_examples, fit_selector, training_config
@@ -158,11 +159,7 @@ class PreSelectTrain(Operator):
 
         @model_validator(mode="after")
         def _fasttext(self):
-            try:
-                import fasttext  # noqa: F401
-            except ImportError:
-                raise ValueError("training needs the fastText library: "
-                                 "pip install 'thresher[fasttext]'") from None
+            check_trainable()
             self.config()
             return self
 
