@@ -13,8 +13,8 @@
   Delta the footers plus the compressed column chunks of the pair's columns in both
   tables, for CSV the whole file (from the footers and file sizes; nothing is scanned).
 * ``brute_force_spark``: the baseline, a Spark ``EXCEPT`` (anti-join on canonical values)
-  per schema-compatible pair, 16 pairs a Spark job (as thresher batches its verification),
-  with the bytes Spark's scans read and the seconds taken. Example::
+  per schema-compatible pair, 16 pairs a Spark job (as thresher batched its verification
+  before it shared scans), with the bytes Spark's scans read and the seconds taken. Example::
 
     oracle = Oracle(root, manifest["specs"])
     truth = oracle.contained_pairs(oracle.schema_pairs())

@@ -4,6 +4,7 @@
     thresher validate RECIPE [--set ...]
     thresher ops [--json]
     thresher containment SOURCE... --out DIR [--sample-rows N] [--verify exact|sample] [--multiset]
+                         [--sample-above BYTES]
                          [--plan [--access-log CSV] [--max-rebuild-seconds S] [--allow-chains]]
     thresher fasttext-train --input PARQUET --out MODEL [--text-column --label-column ...]
     thresher preselect score --input PARQUET --models m1=PATH,... --benchmarks YAML --out DIR
@@ -55,10 +56,15 @@ def _containment_parser(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (new, empty, or a "
                    "previous containment output, which is replaced)")
     p.add_argument("--sample-rows", type=int, default=64, metavar="N",
-                   help="child rows tested against the parent's row hashes (default 64)")
+                   help="about this many child rows looked up in the parent by the sample test "
+                   "(default 64)")
     p.add_argument("--verify", choices=("exact", "sample"), default="exact",
-                   help="exact: verify survivors with an anti-join (default); sample: report them "
-                   "as probable")
+                   help="exact: verify every pair on full row values (default); sample: report "
+                   "the survivors of the sample test as probable")
+    p.add_argument("--sample-above", dest="sample_above_bytes", type=int, default=256 * 2**20,
+                   metavar="BYTES", help="pairs whose two tables hold at least this much data take "
+                   "the sample test before exact verification; smaller ones go straight to it "
+                   "(default 256 MiB; 0: every pair)")
     p.add_argument("--multiset", action="store_true", help="count duplicate rows")
     p.add_argument("--seed", type=int, default=0, help="salt of the row hash (which rows are sampled)")
     p.add_argument("--csv-option", dest="csv_options", action="append", default=[],
@@ -100,6 +106,7 @@ def _run_containment(args) -> None:
         csv_options[key] = value
     result = find_containment(args.sources, out=args.out, sample_rows=args.sample_rows,
                               verify=args.verify, multiset=args.multiset, seed=args.seed,
+                              sample_above_bytes=args.sample_above_bytes,
                               csv_options=csv_options, stats_cache=args.stats_cache,
                               plan=_plan_options(args), access_log=args.access_log)
     print(result.summary())

@@ -1,8 +1,9 @@
 """Table containment (R2D2, SIGMOD'24): which tables of a lake hold only rows of another.
 
 Three pruning stages, each cheaper than the next: the schema graph (schema_graph.py),
-metadata statistics (prune.py), then content (content.py: a sampled broadcast
-semi-join, then exact verification). Example::
+metadata statistics (prune.py), then content (content.py: a sample test for pairs of
+big tables, then exact verification, each reading every table once for all of its
+pairs: shared_scan.py, sample_test.py, exact_check.py). Example::
 
     from dedup.containment import find_containment
     result = find_containment(["/lake"], out="/tmp/contain", plan=True)

@@ -95,18 +95,56 @@ def canonical(c: SparkColumn, t: T.DataType) -> SparkColumn:
     return c.cast("string")
 
 
+def _projection(df: DataFrame, names: dict[str, str]) -> list[tuple[SparkColumn, T.DataType]]:
+    """(canonical value, stored type) of each of ``names`` (key -> stored name), in key order."""
+    types = {f.name: f.dataType for f in df.schema.fields}
+    return [(canonical(col_ref(names[k]), types[names[k]]), types[names[k]]) for k in sorted(names)]
+
+
 def canonical_columns(df: DataFrame, names: dict[str, str]) -> list[SparkColumn]:
     """Canonical values of ``names`` (key -> stored name), in key order, aliased ``c0``,
     ``c1``...: two tables' canonical frames on the same keys line up by position."""
-    types = {f.name: f.dataType for f in df.schema.fields}
-    return [canonical(col_ref(names[k]), types[names[k]]).alias(f"c{i}")
-            for i, k in enumerate(sorted(names))]
+    return [c.alias(f"c{i}") for i, (c, _) in enumerate(_projection(df, names))]
+
+
+def _hash(columns: list[SparkColumn], salt: int) -> SparkColumn:
+    parts: list[SparkColumn] = [F.lit(f"thresher-containment-{salt}")]
+    for c in columns:
+        parts += [c, F.isnull(c)]
+    return F.xxhash64(*parts)
 
 
 def row_hash(width: int, *, salt: int) -> SparkColumn:
     """xxhash64 of the canonical columns ``c0..c{width-1}`` and of which are null
     (Spark's hash skips nulls); ``salt`` gives an independent hash, which picks the sample."""
-    parts: list[SparkColumn] = [F.lit(f"thresher-containment-{salt}")]
-    for i in range(width):
-        parts += [F.col(f"c{i}"), F.isnull(F.col(f"c{i}"))]
-    return F.xxhash64(*parts)
+    return _hash([F.col(f"c{i}") for i in range(width)], salt)
+
+
+def projection_hash(df: DataFrame, names: dict[str, str], *, salt: int) -> SparkColumn:
+    """``row_hash`` of ``df``'s canonical columns ``names`` computed in one expression, so that
+    one scan can hash several projections of a table."""
+    return _hash([c for c, _ in _projection(df, names)], salt)
+
+
+def row_key(df: DataFrame, names: dict[str, str]) -> SparkColumn:
+    """One string per row, equal for two rows exactly when their canonical values on ``names``
+    are equal: JSON of ``{"c0": ..., "c1": ...}``. Each position holds one canonical type, and
+    JSON writes each type injectively (longs and doubles exactly, binary as base64, null as
+    null), with two exceptions handled here: dates go as days since the epoch (a date
+    pattern need not be injective over every year), and a string that is not valid UTF-8,
+    which JSON would decode with replacement characters, goes as null at its position plus
+    its raw bytes in base64 under ``"x"`` (an empty list when every string is valid).
+    This is the exact check's comparison key: a group-by on it is an equality test of
+    canonical values, never of hashes."""
+    fields, invalid = [], []
+    for i, (c, t) in enumerate(_projection(df, names)):
+        if isinstance(t, T.DateType):
+            c = F.unix_date(c)
+        elif isinstance(t, (T.StringType, T.CharType, T.VarcharType)):
+            bad = F.coalesce(~F.is_valid_utf8(c), F.lit(False))
+            invalid.append(F.when(bad, F.struct(F.lit(i).alias("i"), F.base64(c.cast("binary")).alias("b"))))
+            c = F.when(~bad, c)
+        fields.append(c.alias(f"c{i}"))
+    if invalid:
+        fields.append(F.filter(F.array(*invalid), lambda x: x.isNotNull()).alias("x"))
+    return F.to_json(F.struct(*fields), {"ignoreNullFields": "false"})

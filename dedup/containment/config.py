@@ -17,8 +17,9 @@ class ContainmentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sample_rows: int = Field(64, ge=1, le=1_000_000, description="Rows of each child tested "
-                             "against the parent's row hashes before exact verification.")
+    sample_rows: int = Field(64, ge=1, le=1_000_000, description="About this many rows of each "
+                             "child (picked by a salted row hash) looked up in the parent by the "
+                             "sample test.")
     verify: Literal["exact", "sample"] = Field(
         "exact", description="exact: an anti-join decides every surviving pair; sample: "
         "survivors of the sample test are reported as probable.")
@@ -31,5 +32,10 @@ class ContainmentConfig(BaseModel):
     stats_cache: str | None = Field(None, min_length=1, description="Folder caching the "
                                     "statistics computed for CSV tables; default: a hidden "
                                     "folder next to the output.")
-    batch_size: int = Field(16, ge=1, le=1024, description="Tables per Spark job in the "
-                            "content stage.")
+    sample_above_bytes: int = Field(256 * 2**20, ge=0, description="Pairs whose child and "
+                                    "parent hold at least this much data (bytes on disk, together) "
+                                    "take the sample test before exact verification; smaller pairs "
+                                    "go straight to verification, which reads no more. 0: all pairs.")
+    batch_size: int = Field(2000, ge=1, le=100_000, description="Most tables one Spark job of "
+                            "the content stage scans, each once for all of its pairs in the job; "
+                            "a table in two jobs is read twice.")

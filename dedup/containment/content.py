@@ -1,19 +1,22 @@
-"""Stage 3: content. Sample the child's rows, look them up among the parent's row
-hashes with a broadcast semi-join, then verify the survivors exactly.
+"""Stage 3: content. A sampled hash test where it pays, then exact verification, each
+reading every table once for all of its pairs.
 
-* Sample: the ``sample_rows`` distinct rows of A with the smallest salted row hash
-  (canonical.py): deterministic, independent of partitioning, and spread over the
-  table. One Spark job samples ``batch_size`` children.
-* Probe: for each (parent, column set), B's row hashes on those columns are
-  semi-joined with the broadcast sample hashes of every child that needs them.
-  A sample row whose hash B lacks is not in B (equal rows hash equal), so one
-  miss disproves containment; the row is the evidence.
-* Verify (``verify="exact"``): A's canonical rows EXCEPT B's (EXCEPT ALL with
-  ``multiset``) must be empty. This compares full canonical values with null-safe
-  equality, not hashes, so a hash collision can never make a verdict wrong.
-  With ``verify="sample"`` the survivors are reported as ``probable``.
+* Readable: pairs with a table Spark cannot read, or whose columns Spark reads as other
+  kinds than metadata said, are decided first (``read_error``, ``spark_type_mismatch``).
+* Sample test (sample_test.py): about ``sample_rows`` rows of the child, picked by a
+  salted hash, looked up among the parent's rows in the same hash range; one miss
+  disproves containment. It reads the pair's tables and shuffles a few hashes; exact
+  verification reads them too and shuffles every row's value. So it runs first only where
+  that shuffle is worth a second read: pairs whose child and parent hold at least
+  ``sample_above_bytes`` of data together (default 256 MiB). Smaller pairs go straight to
+  verification, which costs them no more than the test would. With ``verify="sample"``
+  every pair takes the test and its survivors are reported as ``probable``.
+* Exact verification (exact_check.py, ``verify="exact"``): every child row must occur in
+  the parent (as often, with ``multiset``), compared on full canonical values, never on
+  hashes, so a hash collision can never make a verdict wrong.
 
-Example::
+Both passes scan each table once per Spark job (shared_scan.py: at most ``batch_size``
+tables a job). Example::
 
     out = run_content(spark, tables, [("/lake/a", "/lake/b")], config=ContainmentConfig())
     out.edges[0].verdict     # 'contained'
@@ -22,123 +25,54 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
-
-from operators.io import read_input
-
-from .canonical import canonical_columns, col_ref, row_hash
-from .catalog import read_catalog
 from .config import ContainmentConfig
-from .csv_meta import read_csv
 from .edges import Edge
+from .exact_check import exact_misses
+from .frames import Frames, first_line
+from .prune import show_value
+from .sample_test import sample_test
+from .shared_scan import Pair, batches, run_isolated
 from .spark_jobs import JobGroup
 from .tables import TableInfo
-from .types import spark_family
 
-_ROW_EVIDENCE_CHARS = 2000
+_EVIDENCE_CHARS = 500  # a longer string value is cut in the evidence (edges.parquet)
 
 
 @dataclass
 class ContentOutcome:
     edges: list[Edge] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # tables Spark could not read
-    after_sample: int = 0
+    sampled_pairs: int = 0   # pairs that took the sample test
+    direct_pairs: int = 0    # pairs sent straight to exact verification (small tables)
+    after_sample: int = 0    # pairs left for verification (or probable)
     sample_seconds: float = 0.0
     verify_seconds: float = 0.0
     sample_bytes: int | None = 0
     verify_bytes: int | None = 0
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+def evidence_row(row_json: str, keys: list[str], families: dict[str, str]) -> dict:
+    """A row key (canonical.row_key) as {key: value}: dates and timestamps readable, a
+    string that is not UTF-8 as ``base64:...``, long strings cut."""
+    values = json.loads(row_json)
+    raw = {item["i"]: item["b"] for item in values.get("x") or []}
+    row = {}
+    for i, k in enumerate(keys):
+        v = values.get(f"c{i}")
+        if i in raw:
+            v = "base64:" + raw[i]
+        elif families.get(k) in ("date", "timestamp") and isinstance(v, int):
+            v = show_value(families[k], v)
+        if isinstance(v, str) and len(v) > _EVIDENCE_CHARS:
+            v = v[:_EVIDENCE_CHARS] + "..."
+        row[k] = v
+    return row
 
 
-class _Frames:
-    """Each table's DataFrame (read once), its key -> stored-name map and Spark families."""
-
-    def __init__(self, spark, tables: dict[str, TableInfo]):
-        self.spark, self.tables = spark, tables
-        self._cache: dict[str, tuple] = {}
-
-    def get(self, name: str) -> tuple[DataFrame, dict[str, str], dict[str, str]]:
-        if name not in self._cache:
-            info = self.tables[name]
-            try:
-                if info.format == "csv" and info.spark_schema:
-                    df = read_csv(self.spark, info)
-                elif info.format == "catalog":
-                    df = read_catalog(self.spark, info)
-                else:
-                    df = read_input(self.spark, format=info.format, path=info.path,
-                                    options=info.options or None)
-                fields = df.schema.fields
-                self._cache[name] = (df, {f.name.lower(): f.name for f in fields},
-                                     {f.name.lower(): spark_family(f.dataType) for f in fields})
-            except Exception as exc:  # noqa: BLE001 - remembered: every edge of it is an error
-                self._cache[name] = (exc,)
-        entry = self._cache[name]
-        if len(entry) == 1:
-            raise entry[0]
-        return entry
-
-    def error(self, name: str) -> str | None:
-        """Why Spark cannot read table ``name``, or None when it can."""
-        try:
-            self.get(name)
-        except Exception as exc:  # noqa: BLE001
-            return _first_line(exc)
-        return None
-
-    def canonical(self, name: str, keys: list[str]) -> DataFrame:
-        df, names, _ = self.get(name)
-        return df.select(*canonical_columns(df, {k: names[k] for k in keys}))
-
-
-def _sample_frame(frames: _Frames, child: str, keys: list[str], cfg: ContainmentConfig) -> DataFrame:
-    df, names, _ = frames.get(child)
-    row = F.substring(F.to_json(F.struct(*[col_ref(names[k]) for k in keys])), 1, _ROW_EVIDENCE_CHARS)
-    canon = df.select(*canonical_columns(df, {k: names[k] for k in keys}), row.alias("__row"))
-    hashed = canon.select(row_hash(len(keys), salt=cfg.seed).alias("h"), "__row")
-    return hashed.groupBy("h").agg(F.min("__row").alias("row")).orderBy("h").limit(cfg.sample_rows)
-
-
-def _collect_batched(items: list, frame_of, size: int, after=None) -> tuple[dict, dict]:
-    """Collect ``frame_of(item)`` for every item, ``size`` items a Spark job (a union
-    tagged by position); a failed job is retried item by item to find the bad one.
-    ``after()`` runs after each job (the job group's byte count)."""
-    results, errors = {}, {}
-
-    def run(batch):
-        frames = [frame_of(it).select(F.lit(i).alias("__t"), "*") for i, it in enumerate(batch)]
-        try:
-            rows = reduce(DataFrame.union, frames).collect()
-        finally:
-            if after is not None:
-                after()
-        out = {it: [] for it in batch}
-        for r in rows:
-            out[batch[r["__t"]]].append(r)
-        return out
-
-    for start in range(0, len(items), size):
-        batch = items[start:start + size]
-        try:
-            results.update(run(batch))
-        except Exception:  # noqa: BLE001 - isolate the failing item below
-            for it in batch:
-                try:
-                    results.update(run([it]))
-                except Exception as exc:  # noqa: BLE001
-                    errors[it] = _first_line(exc)
-    return results, errors
-
-
-def _type_check(frames: _Frames, child: str, parent: str, keys: list[str]) -> dict | None:
+def _type_check(frames: Frames, child: str, parent: str, keys: list[str]) -> dict | None:
     fa, fb = frames.get(child)[2], frames.get(parent)[2]
     for k in keys:
         if k not in fa or k not in fb:
@@ -153,23 +87,22 @@ class _Stage:
     """The state of one content stage: frames, keys, outcome, tables Spark could not read."""
 
     def __init__(self, spark, tables: dict[str, TableInfo], pairs, config: ContainmentConfig):
-        self.spark, self.config = spark, config
-        self.frames = _Frames(spark, tables)
+        self.spark, self.tables, self.config = spark, tables, config
+        self.frames = Frames(spark, tables)
         self.keys = {name: tables[name].keys for pair in pairs for name in pair}
         self.out = ContentOutcome()
         self.bad: dict[str, str] = {}
-        self.group: JobGroup | None = None  # the job group of the running step
 
     def decide(self, child: str, parent: str, at: str, evidence: dict, verdict="not_contained"):
         self.out.edges.append(Edge.decided(child, parent, self.keys[child], at, evidence,
                                            verdict=verdict))
 
-    def error(self, child: str, parent: str, table: str, reason: str) -> None:
+    def error(self, child: str, parent: str, table: str, reason: str, at: str = "content") -> None:
         self.bad.setdefault(table, reason)
-        self.decide(child, parent, "content", {"rule": "read_error", "table": table, "detail": reason},
+        self.decide(child, parent, at, {"rule": "read_error", "table": table, "detail": reason},
                     verdict="error")
 
-    def readable(self, pairs) -> list[tuple[str, str]]:
+    def readable(self, pairs) -> list[Pair]:
         """Pairs whose tables Spark reads with the same column families; others decided."""
         live = []
         for child, parent in pairs:
@@ -184,93 +117,106 @@ class _Stage:
                 live.append((child, parent))
         return live
 
-    def sample_test(self, live) -> tuple[list[tuple[str, str]], dict]:
-        """Survivors of the sampled semi-join, and each child's sample."""
-        cfg, frames = self.config, self.frames
-        samples, failed = _collect_batched(
-            sorted({c for c, _ in live}), lambda c: _sample_frame(frames, c, self.keys[c], cfg),
-            cfg.batch_size, self.group.tally)
-        groups: dict[tuple, list[str]] = {}
-        for child, parent in live:
-            if child not in failed:
-                groups.setdefault((parent, tuple(self.keys[child])), []).append(child)
+    def takes_sample(self, pair: Pair) -> bool:
+        if self.config.verify == "sample":
+            return True
+        return sum(self.tables[t].data_bytes for t in pair) >= self.config.sample_above_bytes
 
-        def probe(g):  # the parent's row hashes that some child's sample asks about
-            parent, keys = g
-            hashes = sorted({r["h"] for c in groups[g] for r in samples[c]})
-            wanted = self.spark.createDataFrame([(h,) for h in hashes] or [(0,)], "h long")
-            canon = frames.canonical(parent, list(keys))
-            return canon.select(row_hash(len(keys), salt=cfg.seed).alias("h")) \
-                .join(F.broadcast(wanted), "h", "left_semi").distinct()
+    def _families(self, pairs) -> dict[str, dict[str, str]]:
+        """Each child's Spark family per key (checked equal to its parents' by ``readable``)."""
+        return {c: {k: self.frames.get(c)[2][k] for k in self.keys[c]} for c, _ in pairs}
 
-        found, probe_failed = _collect_batched(sorted(groups), probe, cfg.batch_size, self.group.tally)
-        survivors = []
-        for child, parent in live:
-            g = (parent, tuple(self.keys[child]))
-            if child in failed:
-                self.error(child, parent, child, failed[child])
-            elif g in probe_failed:
-                self.error(child, parent, parent, probe_failed[g])
-            else:
-                present = {r["h"] for r in found[g]}
-                misses = [r for r in samples[child] if r["h"] not in present]
-                if misses:
-                    self.decide(child, parent, "content", {
-                        "rule": "sample_miss", "row": misses[0]["row"],
-                        "sampled": len(samples[child]), "missing": len(misses)})
-                else:
-                    survivors.append((child, parent))
-        return survivors, samples
+    def _probe(self, table: str) -> str | None:
+        """Why Spark cannot read ``table`` to the end (None: it can)."""
+        try:
+            self.frames.get(table)[0].write.format("noop").mode("overwrite").save()
+        except Exception as exc:  # noqa: BLE001 - the reason is reported
+            return first_line(exc)
+        return None
 
-    def verify(self, survivors) -> None:
+    def _pass(self, pairs: list[Pair], job: Callable[[list[Pair]], dict],
+              group: JobGroup) -> tuple[dict, dict[str, str]]:
+        """``job`` over ``pairs`` in batches, each table read once a batch; bad tables apart."""
+        results, bad = {}, {}
+
+        def counted(batch):
+            try:
+                return job(batch)
+            finally:
+                group.tally()
+
+        for batch in batches(pairs, self.config.batch_size):
+            found, failed = run_isolated(batch, counted, self._probe)
+            results.update(found)
+            bad.update(failed)
+        return results, bad
+
+    def sample(self, pairs: list[Pair], group: JobGroup) -> list[tuple[Pair, int]]:
+        """Survivors of the sample test, with how many rows each child's sample held."""
         cfg = self.config
-        diffs, failed = _collect_batched(
-            survivors, lambda pair: _difference(self.frames, *pair, self.keys[pair[0]], cfg),
-            cfg.batch_size, self.group.tally)
-        for child, parent in survivors:
-            if (child, parent) in failed:  # a table Spark cannot read to the end
-                self.decide(child, parent, "verified", {
-                    "rule": "read_error", "detail": failed[(child, parent)]}, verdict="error")
-            elif not diffs[(child, parent)]:
+        rows = {t: self.tables[t].stats.distinct_rows or self.tables[t].stats.rows
+                for pair in pairs for t in pair}
+        found, bad = self._pass(pairs, lambda batch: sample_test(
+            self.frames, batch, sample_rows=cfg.sample_rows, seed=cfg.seed,
+            families=self._families(batch), rows=rows), group)
+        survivors = []
+        for child, parent in pairs:
+            failed = next((t for t in (child, parent) if t in bad), None)
+            sampled, missing, row = found.get((child, parent), (0, 0, None))
+            if failed:
+                self.error(child, parent, failed, bad[failed])
+            elif missing:
+                self.decide(child, parent, "content", {
+                    "rule": "sample_miss", "sampled": sampled, "missing": missing,
+                    "row": evidence_row(row, self.keys[child], self.tables[child].families)})
+            else:
+                survivors.append(((child, parent), sampled))
+        return survivors
+
+    def verify(self, pairs: list[Pair], group: JobGroup) -> None:
+        cfg = self.config
+        misses, bad = self._pass(pairs, lambda batch: exact_misses(
+            self.frames, batch, multiset=cfg.multiset, families=self._families(batch)), group)
+        for child, parent in pairs:
+            failed = next((t for t in (child, parent) if t in bad), None)
+            if failed:
+                self.error(child, parent, failed, bad[failed], at="verified")
+            elif (child, parent) not in misses:
                 self.decide(child, parent, "verified", {
                     "rule": "exact", "semantics": "multiset" if cfg.multiset else "set"},
                     verdict="contained")
             else:
-                values = json.loads(diffs[(child, parent)][0]["row"])
-                row = {k: values.get(f"c{i}") for i, k in enumerate(self.keys[child])}
+                missing, row = misses[(child, parent)]
                 self.decide(child, parent, "verified", {
-                    "rule": "multiset_excess" if cfg.multiset else "exact_miss", "row": row})
+                    "rule": "multiset_excess" if cfg.multiset else "exact_miss", "missing": missing,
+                    "row": evidence_row(row, self.keys[child], self.tables[child].families)})
 
 
-def run_content(spark, tables: dict[str, TableInfo], pairs: list[tuple[str, str]], *,
+def run_content(spark, tables: dict[str, TableInfo], pairs: list[Pair], *,
                 config: ContainmentConfig) -> ContentOutcome:
     """Decide every pair in ``pairs`` by content (see the module docstring)."""
     stage = _Stage(spark, tables, pairs, config)
     out = stage.out
     t0 = time.perf_counter()
-    with JobGroup(spark, "thresher-containment-sample") as stage.group:
-        survivors, samples = stage.sample_test(stage.readable(pairs))
-    out.sample_bytes, out.after_sample = stage.group.input_bytes, len(survivors)
+    live = stage.readable(pairs)
+    sampled = [p for p in live if stage.takes_sample(p)]
+    direct = [p for p in live if not stage.takes_sample(p)]
+    with JobGroup(spark, "thresher-containment-sample") as group:
+        survivors = stage.sample(sampled, group) if sampled else []
+    out.sampled_pairs, out.direct_pairs = len(sampled), len(direct)
+    out.sample_bytes, out.after_sample = group.input_bytes, len(direct) + len(survivors)
     out.sample_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     if config.verify == "sample":
-        for child, parent in survivors:
-            stage.decide(child, parent, "content", {"rule": "sample_hit", "sampled": len(samples[child])},
-                         verdict="probable")
+        for (child, parent), n in survivors:
+            stage.decide(child, parent, "content", {"rule": "sample_hit", "sampled": n}, verdict="probable")
         out.verify_bytes = 0
     else:
-        with JobGroup(spark, "thresher-containment-verify") as stage.group:
-            stage.verify(survivors)
-        out.verify_bytes = stage.group.input_bytes
+        to_verify = sorted(direct + [pair for pair, _ in survivors])
+        with JobGroup(spark, "thresher-containment-verify") as group:
+            if to_verify:
+                stage.verify(to_verify, group)
+        out.verify_bytes = group.input_bytes
     out.verify_seconds = time.perf_counter() - t1
     out.skipped = [{"table": t, "reason": f"content stage: {r}"} for t, r in sorted(stage.bad.items())]
     return out
-
-
-def _difference(frames: _Frames, child: str, parent: str, keys: list[str],
-                cfg: ContainmentConfig) -> DataFrame:
-    """At most one canonical row of the child that the parent lacks (as JSON): none means
-    contained. EXCEPT compares full values with null-safe equality, never hashes."""
-    a, b = frames.canonical(child, keys), frames.canonical(parent, keys)
-    diff = a.exceptAll(b) if cfg.multiset else a.subtract(b)
-    return diff.limit(1).select(F.to_json(F.struct(*diff.columns)).alias("row"))

@@ -136,6 +136,7 @@ def _stages_doc(found, lake, cfg: ContainmentConfig, edges: list[Edge], timing: 
              "pruned_by_rule": dict(Counter(e.rule for e in edges if e.decided_at == "stats")),
              "seconds": timing["stats"], "bytes_read": 0},
             {"stage": "content", "pairs_before": survivors, "pairs_after": content.after_sample,
+             "sampled_pairs": content.sampled_pairs, "direct_pairs": content.direct_pairs,
              "seconds": content.sample_seconds, "bytes_read": content.sample_bytes},
             {"stage": "verified", "pairs_before": content.after_sample if exact else 0,
              "pairs_after": verdicts["contained"], "seconds": content.verify_seconds,

@@ -1,4 +1,4 @@
-"""Canonical values and row hashes: equal rows are equal whatever the storage types."""
+"""Canonical values, row hashes and row keys: equal rows are equal whatever the storage types."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +6,17 @@ from decimal import Decimal
 
 from pyspark.sql import types as T
 
-from dedup.containment.canonical import canonical_columns, row_hash
+from dedup.containment.canonical import canonical_columns, projection_hash, row_hash, row_key
 
 
 def _canon(df, names):
-    canon = df.select(*canonical_columns(df, names))
+    """Each row's canonical values, row hash and row key; the hash computed in one
+    expression on the table (projection_hash) must be the row hash."""
+    canon = df.select(*canonical_columns(df, names), projection_hash(df, names, salt=0).alias("ph"),
+                      row_key(df, names).alias("k"))
     rows = canon.select("*", row_hash(len(names), salt=0).alias("h")).collect()
-    return [tuple(r) for r in rows]
+    assert all(r["ph"] == r["h"] for r in rows)
+    return [tuple(v for k, v in r.asDict().items() if k != "ph") for r in rows]
 
 
 def test_widths_scales_and_time_zones_fold(spark):
@@ -68,7 +72,26 @@ def test_nested_values_serialise_canonically(spark):
 def test_null_positions_hash_apart(spark):
     schema = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
     df = spark.createDataFrame([(None, 1), (1, None), (None, None)], schema)
-    hashes = [r[-1] for r in _canon(df, {"a": "a", "b": "b"})]
-    assert len(set(hashes)) == 3
+    canon = _canon(df, {"a": "a", "b": "b"})
+    hashes = [r[-1] for r in canon]
+    assert len(set(hashes)) == 3 and len({r[-2] for r in canon}) == 3   # row keys too
     salted = df.select(*canonical_columns(df, {"a": "a", "b": "b"})).select(row_hash(2, salt=1)).collect()
     assert {r[0] for r in salted}.isdisjoint(hashes)
+
+
+def test_row_key_keeps_strings_json_would_merge(spark):
+    """Strings that are not UTF-8 all become U+FFFD in JSON: the row key keeps their bytes,
+    so two of them, and the valid string U+FFFD, stay three values."""
+    df = spark.sql("SELECT cast(X'FF' AS string) AS s, 1 AS n UNION ALL "
+                   "SELECT cast(X'FE' AS string), 1 UNION ALL SELECT '\\uFFFD', 1 UNION ALL "
+                   "SELECT cast(X'FF' AS string), 1 UNION ALL SELECT NULL, 1")
+    keys = [r[0] for r in df.select(row_key(df, {"n": "n", "s": "s"})).collect()]
+    assert len(set(keys)) == 4 and keys[0] == keys[3]
+    assert '"x":[]' in keys[2] and '"c1":null' in keys[4]
+
+
+def test_row_key_dates_as_days(spark):
+    schema = T.StructType([T.StructField("d", T.DateType())])
+    df = spark.createDataFrame([(dt.date(1970, 1, 2),), (dt.date(1, 1, 1),), (dt.date(9999, 12, 31),)], schema)
+    keys = [r[0] for r in df.select(row_key(df, {"d": "d"})).collect()]
+    assert keys[0] == '{"c0":1}' and len(set(keys)) == 3

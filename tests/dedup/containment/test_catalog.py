@@ -2,13 +2,16 @@
 statistics from footers, from the catalog (ANALYZE TABLE) or computed once, and verdicts."""
 from __future__ import annotations
 
+import json
 import uuid
 
+import pyarrow.parquet as pq
 import pytest
 
 from dedup.containment import find_containment
 from dedup.containment.catalog import discover_catalog, inspect_catalog
 from dedup.containment.stats import to_value
+from jobs.cli import EXIT_OK, EXIT_USER, main
 from operators.errors import ContainmentInputError
 
 from .lakegen import base_frame, write_parquet
@@ -111,3 +114,25 @@ def test_catalog_statistics_are_not_used_stale(spark, catalog_db, tmp_path):
         assert (grown.stats.rows, grown.stats.columns["id"].max_hi) == (15, 104)
     finally:
         spark.sql(f"DROP TABLE {db}.grown")  # the other tests list the database
+
+
+def test_cli_with_a_catalog_source(spark, catalog_db, tmp_path, capsys):
+    """``thresher containment catalog:DB.*``: the catalog's tables alone, every pair through
+    the sample test first (``--sample-above 0``); a database that is not there exits 2."""
+    db, _ = catalog_db
+    t = lambda n: f"catalog:{db}.{n}"  # noqa: E731
+    out = tmp_path / "out"
+    code = main(["containment", f"catalog:{db}.*", "--out", str(out), "--sample-above", "0",
+                 "--stats-cache", str(tmp_path / "cache")])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert "verdicts: 4 contained" in capsys.readouterr().out
+    edges = pq.read_table(out / "edges.parquet").to_pylist()
+    assert {(e["child"], e["parent"]) for e in edges if e["contained"]} == {
+        (t("filt_part"), t("base")), (t("proj_json"), t("base")), (t("proj_json"), t("filt_part")),
+        (t("proj_json"), t("changed"))}
+    stages = json.loads((out / "stages.json").read_text())
+    assert stages["tables"]["analysed"] == 4 and stages["config"]["sample_above_bytes"] == 0
+    content = stages["stages"][3]
+    assert content["sampled_pairs"] == content["pairs_before"] > 0
+    assert main(["containment", "catalog:no_such_db_xyz.*", "--out", str(tmp_path / "o2")]) == EXIT_USER
+    assert "no database" in capsys.readouterr().err

@@ -51,7 +51,23 @@ def test_every_decision_names_its_stage_and_rule(lake_run):
         assert e.rule and e.evidence["rule"] == e.rule
         if e.verdict == "contained":
             assert e.decided_at == "verified"
-    assert {e.decided_at for e in result.edges} >= {"stats", "content", "verified"}
+        if e.decided_at == "content":   # small tables skip the sample test: only what Spark reads
+            assert e.rule in ("spark_type_mismatch", "spark_schema", "read_error"), e
+    assert {e.decided_at for e in result.edges} >= {"stats", "verified"}
+
+
+def test_sample_test_first_finds_the_same(spark, lake, lake_run, stats_cache, tmp_path):
+    """Every pair through the sample test first (as pairs of big tables go): the same
+    verdicts, some decided by a sample miss, each pass reading the lake's tables once."""
+    root, truth = lake
+    result = find_containment([str(root)], out=str(tmp_path / "o"), spark=spark, stats_cache=stats_cache,
+                              sample_above_bytes=0)
+    assert set(result.contained) == truth["contained"] == set(lake_run[0].contained)
+    misses = [e for e in result.edges if e.rule == "sample_miss"]
+    assert misses and all(e.decided_at == "content" and e.evidence["row"] for e in misses)
+    content = result.stages["stages"][3]
+    assert content["sampled_pairs"] == content["pairs_before"] and content["bytes_read"] > 0
+    assert content["pairs_after"] == content["pairs_before"] - len(misses)
 
 
 def test_output_files(spark, lake_run):
@@ -72,7 +88,9 @@ def test_output_files(spark, lake_run):
         assert after["pairs_before"] == before["pairs_after"]
     for s in stages["stages"]:
         assert s["seconds"] >= 0 and (s["bytes_read"] is None or s["bytes_read"] >= 0)
-    assert stages["stages"][3]["bytes_read"] > 0  # measured by Spark's status store
+    content, verified = stages["stages"][3:]
+    assert content["direct_pairs"] == content["pairs_before"] > 0   # small tables: no sample test
+    assert content["bytes_read"] == 0 and verified["bytes_read"] > 0  # measured by Spark's status store
     assert json.loads((out / "skipped.json").read_text()) == result.skipped
     ET.parse(out / "graph.svg")  # well-formed
 
