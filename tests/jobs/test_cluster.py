@@ -196,3 +196,78 @@ def test_containment_same_verdicts_local_and_cluster(cluster, tmp_path):
     assert verdicts["l1"] == verdicts["cl"]
     found = {(c, p) for c, p, contained, _ in verdicts["cl"] if contained}
     assert found == truth["contained"]
+
+
+DIR_SHIPPING_DRIVER = """
+import json, shutil, sys
+import scorers.dfn.operator as dfn_operator
+from operators import Recipe, run
+from pyspark.sql import SparkSession
+
+real_ship = dfn_operator.ship_dir
+
+def ship_then_delete(spark, path):
+    # After shipping, the driver's directory is gone: an executor that read the
+    # recipe's path instead of its unpacked archive would fail.
+    shipped = real_ship(spark, path)
+    shutil.rmtree(path)
+    return shipped
+
+dfn_operator.ship_dir = ship_then_delete
+master, data, model, out = sys.argv[1:5]
+spark = SparkSession.builder.master(master).appName("dir-shipping").getOrCreate()
+recipe = Recipe.from_dict({
+    "name": "dir-shipping",
+    "input": {"format": "parquet", "path": data, "id_column": "id", "text_column": "caption"},
+    "steps": [{"dfn_score": {"model": model, "image": "image", "output": "s"}}]})
+rows = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "s").collect()
+json.dump({r["id"]: r["s"] for r in rows}, open(out, "w"))
+print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1)
+"""
+
+
+def test_model_directory_is_shipped_to_executors(cluster, tmp_path):
+    """dfn_score on the cluster with a CLIP directory that only the driver ever sees at
+    the recipe's path (deleted once shipped): executors score from their unpacked copy
+    of the archive, and the scores equal the scorer's own in this process."""
+    pytest.importorskip("transformers")
+    import io
+    import json
+    import shutil
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    from scorers.dfn import ClipScorer
+
+    bundled = REPO / "data" / "models" / "tiny_clip"
+    model = tmp_path / "driver_only" / "tiny_clip"
+    shutil.copytree(bundled, model)
+    rng = np.random.default_rng(1)
+    images = []
+    for i in range(40):
+        buf = io.BytesIO()
+        Image.fromarray((rng.random((24 + i, 40, 3)) * 255).astype(np.uint8)).save(buf, "PNG")
+        images.append(buf.getvalue())
+    captions = [f"a photo of a {c} {o}" for c, o in zip(["red", "blue", "green", "red"] * 10,
+                                                       ["cat", "dog", "car", "tree", "house"] * 8)]
+    data = tmp_path / "pairs.parquet"
+    pq.write_table(pa.table({"id": [f"p{i:02d}" for i in range(40)], "image": images,
+                             "caption": captions}), data)
+    driver, out = tmp_path / "driver.py", tmp_path / "scores.json"
+    driver.write_text(DIR_SHIPPING_DRIVER)
+    proc = subprocess.run([sys.executable, str(driver), cluster.master_url, str(data),
+                           str(model), str(out)],
+                          env=env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not model.exists()  # the executors never had the driver's path to read
+    assert "EXECUTORS 2" in proc.stdout, proc.stdout
+    assert list(Path(cluster.work_dir).glob("worker-*/app-*/*/*tiny_clip.zip*")), \
+        "no executor fetched the model archive"
+
+    got = json.load(open(out))
+    expected = ClipScorer.from_pretrained(str(bundled), device="cpu").score(images, captions)
+    np.testing.assert_allclose([got[f"p{i:02d}"] for i in range(40)], expected, atol=1e-5)
+    assert np.ptp(expected) > 0  # the scores differ from pair to pair
