@@ -1,6 +1,9 @@
 """The model-file reader against the fastText library, and its errors on bad files."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -84,8 +87,15 @@ def test_bad_files_raise_model_file_errors_naming_the_path(model_dir, tmp_path):
 def test_unsupervised_models_are_refused(tmp_path):
     corpus = tmp_path / "words.txt"
     corpus.write_text("the quick brown fox jumps over the lazy dog\n" * 50)
-    model = fasttext.train_unsupervised(str(corpus), model="skipgram", dim=4, epoch=1,
-                                        minCount=1, thread=1, verbose=0, bucket=100)
-    model.save_model(str(tmp_path / "sg.bin"))
+    # In a child process, retried: fastText 0.9.2 carries state between trainings in
+    # one process and then diverges ("Encountered NaN"; seen here in a full run).
+    code = ("import fasttext, sys; fasttext.train_unsupervised(sys.argv[1], model='skipgram', "
+            "dim=4, epoch=1, minCount=1, thread=1, verbose=0, bucket=100).save_model(sys.argv[2])")
+    for _ in range(4):
+        done = subprocess.run([sys.executable, "-c", code, str(corpus), str(tmp_path / "sg.bin")],
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode == 0:
+            break
+    assert done.returncode == 0, done.stderr[-2000:]
     with pytest.raises(ModelFileError, match="skipgram model: only supervised"):
         read_model(tmp_path / "sg.bin")
