@@ -54,3 +54,11 @@ def utf8_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     valid = (np.ones(n, dtype=np.bool_) if arr.null_count == 0
              else np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_))
     return data, offsets, valid
+
+
+def live_rows(batch: pa.RecordBatch, drop_column: str | None) -> np.ndarray:
+    """Bool mask of the batch's rows no earlier step dropped (``drop_column`` null);
+    all rows when there is no such column (outside a recipe)."""
+    if drop_column is None:
+        return np.ones(batch.num_rows, bool)
+    return batch.column(drop_column).is_null().to_numpy(zero_copy_only=False)

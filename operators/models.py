@@ -90,20 +90,27 @@ def file_version(path: str, spark=None) -> tuple:
     return (norm, info.size, info.mtime_ms)
 
 
-def _versioned_copy(path: str, version: tuple) -> str:
-    """A snapshot of the file under a name carrying its version (copied once)."""
+def _snapshot(version: tuple, filename: str, write: Callable[[str], None]) -> str:
+    """The shipped snapshot of ``version``: ``write(path)`` fills it once, under a name
+    carrying the version, in a folder kept for the life of the driver (Spark serves
+    files from there to executors that join later)."""
     global _copy_dir
     if version not in _copies:
         if _copy_dir is None:
             _copy_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
-            # Spark serves the file from here to executors that join later: keep the
-            # folder for the life of the driver.
             atexit.register(shutil.rmtree, _copy_dir, True)
         digest = hashlib.sha1(repr(version).encode()).hexdigest()[:12]
-        copy = os.path.join(_copy_dir, f"{digest}-{os.path.basename(path)}")
-        shutil.copyfile(path, copy)
-        _copies[version] = copy
+        snapshot = os.path.join(_copy_dir, f"{digest}-{filename}")
+        partial = snapshot + ".partial"
+        write(partial)
+        os.replace(partial, snapshot)
+        _copies[version] = snapshot
     return _copies[version]
+
+
+def _versioned_copy(path: str, version: tuple) -> str:
+    """A copy of the file under a name carrying its version."""
+    return _snapshot(version, os.path.basename(path), lambda out: shutil.copyfile(path, out))
 
 
 def ship_file(spark, path: str) -> ShippedFile:
@@ -147,25 +154,17 @@ def dir_version(path: str, spark=None) -> tuple:
 
 
 def _versioned_zip(path: str, version: tuple) -> str:
-    """A snapshot of the directory as a zip named by its version (made once). Stored,
-    not deflated: model weights hardly compress, and this runs on the driver."""
-    global _copy_dir
-    if version not in _copies:
-        if _copy_dir is None:
-            _copy_dir = tempfile.mkdtemp(prefix="thresher-shipped-")
-            atexit.register(shutil.rmtree, _copy_dir, True)
-        digest = hashlib.sha1(repr(version).encode()).hexdigest()[:12]
-        archive = os.path.join(_copy_dir, f"{digest}-{os.path.basename(path.rstrip('/'))}.zip")
-        partial = archive + ".partial"
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+    """A snapshot of the directory as a zip named by its version. Stored, not deflated:
+    model weights hardly compress, and this runs on the driver."""
+    def write(out: str) -> None:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             for root, dirs, files in os.walk(path, followlinks=True):
                 dirs.sort()
                 for name in sorted(files):
                     full = os.path.join(root, name)
                     zf.write(full, os.path.relpath(full, path))
-        os.replace(partial, archive)
-        _copies[version] = archive
-    return _copies[version]
+
+    return _snapshot(version, os.path.basename(path.rstrip("/")) + ".zip", write)
 
 
 def ship_dir(spark, path: str) -> ShippedFile:

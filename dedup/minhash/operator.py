@@ -138,7 +138,6 @@ class MinHashDedup(Operator):
         p, cfg, id_name = self.params, self.params.config(), self.ctx.id_column
         spark = df.sparkSession
         self.release()  # a second transform (a notebook re-running a step) starts clean
-        self._held: list[DataFrame] = []
         # The stages read the documents up to three times: cache them (not the whole
         # rows), so a fused recipe does not recompute the steps before this one.
         docs = (df.where(live())

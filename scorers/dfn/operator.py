@@ -44,6 +44,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, DoubleType, StringType, StructField, StructType
 
 from operators.base import DROP_REASON, DropRule, Operator, OpParams, mark_drops
+from operators.arrow import live_rows
 from operators.errors import ColumnContractError
 from operators.models import ShippedFile, load_once, ship_dir, ship_file
 from operators.registry import register
@@ -226,7 +227,6 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     """mapInArrow body: append the score, reason and detail columns to every batch."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     model = load_once(("dfn", *shipped.version, config["device"], config["architecture"]),
                       lambda: _load(shipped, config))
@@ -235,8 +235,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
         scores = np.full(n, np.nan)
         reasons: list = [None] * n
         details: list = [None] * n
-        live = (np.ones(n, bool) if config["live"] is None
-                else pc.is_null(batch.column(config["live"])).to_numpy(zero_copy_only=False))
+        live = live_rows(batch, config["live"])
         rows = np.flatnonzero(live)
         if rows.size:
             take = pa.array(rows)

@@ -33,6 +33,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import DoubleType, StructField, StructType
 
 from operators.base import DROP_REASON, Operator, OpParams
+from operators.arrow import live_rows
 from operators.errors import ModelFileError
 from operators.models import ShippedFile, file_version, load_once, ship_file, will_exist
 from operators.registry import register
@@ -216,7 +217,6 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     """mapInArrow body: append the label probabilities to every Arrow batch."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     model = load_once(("fasttext", *shipped.version, config["device"]),
                       lambda: _load(shipped, config["device"]))
@@ -224,8 +224,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     columns = [label_index(model.labels, w, shipped.path) for w in config["labels"]]
     for batch in batches:
         texts = batch.column(config["text"])
-        live = (np.ones(len(texts), bool) if config["live"] is None
-                else pc.is_null(batch.column(config["live"])).to_numpy(zero_copy_only=False))
+        live = live_rows(batch, config["live"])
         probs = np.full((len(texts), len(model.labels)), np.nan)
         if live.all():
             probs = model.predict_proba(texts, batch_size=config["batch_size"])
