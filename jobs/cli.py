@@ -4,7 +4,7 @@
     thresher validate RECIPE [--set ...]
     thresher ops [--json]
     thresher containment SOURCE... --out DIR [--sample-rows N] [--verify exact|sample] [--multiset]
-                         [--sample-above BYTES]
+                         [--sample-above BYTES] [--no-page-headers]
                          [--plan [--access-log CSV] [--max-rebuild-seconds S] [--allow-chains]]
     thresher fasttext-train --input PARQUET --out MODEL [--text-column --label-column ...]
     thresher preselect score --input PARQUET --models m1=PATH,... --benchmarks YAML --out DIR
@@ -65,6 +65,9 @@ def _containment_parser(sub) -> None:
                    metavar="BYTES", help="pairs whose two tables hold at least this much data take "
                    "the sample test before exact verification; smaller ones go straight to it "
                    "(default 256 MiB; 0: every pair)")
+    p.add_argument("--no-page-headers", dest="page_headers", action="store_false",
+                   help="read only Parquet footers and Delta logs, not the page headers whose "
+                   "dictionary sizes bound columns' distinct values for stage 2")
     p.add_argument("--multiset", action="store_true", help="count duplicate rows")
     p.add_argument("--seed", type=int, default=0, help="salt of the row hash (which rows are sampled)")
     p.add_argument("--csv-option", dest="csv_options", action="append", default=[],
@@ -106,7 +109,7 @@ def _run_containment(args) -> None:
         csv_options[key] = value
     result = find_containment(args.sources, out=args.out, sample_rows=args.sample_rows,
                               verify=args.verify, multiset=args.multiset, seed=args.seed,
-                              sample_above_bytes=args.sample_above_bytes,
+                              sample_above_bytes=args.sample_above_bytes, page_headers=args.page_headers,
                               csv_options=csv_options, stats_cache=args.stats_cache,
                               plan=_plan_options(args), access_log=args.access_log)
     print(result.summary())

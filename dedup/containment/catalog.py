@@ -44,7 +44,7 @@ from .tables import TableInfo
 from .types import Column, spark_family
 
 PREFIX = "catalog:"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: per-column distinct counts
 _GLOB = set("*?[]")
 _STATS = re.compile(r"^\s*(\d+)\s+bytes(?:,\s*(\d+)\s+rows)?", re.IGNORECASE)
 
@@ -108,14 +108,15 @@ def _describe(spark, path: str) -> tuple[dict[str, str], list[str]]:
     return info, partitions
 
 
-def _from_files(spark, ref: TableRef, details: dict, partitions: list[str]) -> TableInfo | None:
+def _from_files(spark, ref: TableRef, details: dict, partitions: list[str],
+                page_headers: bool) -> TableInfo | None:
     """Statistics from footers / the Delta log at the table's location, or None."""
     provider, location = details.get("Provider", "").lower(), details.get("Location")
     if not location or provider not in ("parquet", "delta") or (provider == "parquet" and partitions):
         return None
     fs, path = get_fs(location, spark)
     inspect = inspect_parquet if provider == "parquet" else inspect_delta
-    return inspect(fs, path, name=ref.name)
+    return inspect(fs, path, name=ref.name, page_headers=page_headers)
 
 
 def _stat_value(family: str, text: str | None):
@@ -169,7 +170,7 @@ def _listing(spark, location: str | None) -> tuple[list, int]:
     return files, sum(size for _, size, _ in files)
 
 
-def inspect_catalog(spark, ref: TableRef, *, cache_dir: str | None) -> TableInfo:
+def inspect_catalog(spark, ref: TableRef, *, cache_dir: str | None, page_headers: bool = True) -> TableInfo:
     """Schema and statistics of a catalog table (see the module docstring)."""
     try:
         df = read_catalog(spark, ref.path)
@@ -178,7 +179,7 @@ def inspect_catalog(spark, ref: TableRef, *, cache_dir: str | None) -> TableInfo
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise TableReadError(f"Spark cannot read it from the catalog: {first}", table=ref.name) from exc
     columns = [Column(f.name, spark_family(f.dataType)) for f in df.schema.fields]
-    info = _from_files(spark, ref, details, partitions)
+    info = _from_files(spark, ref, details, partitions, page_headers)
     if info is not None and {c.key: c.family for c in info.columns} == {c.key: c.family for c in columns}:
         info.path, info.format, info.columns = ref.path, "catalog", columns
         return info

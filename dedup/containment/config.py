@@ -36,6 +36,10 @@ class ContainmentConfig(BaseModel):
                                     "parent hold at least this much data (bytes on disk, together) "
                                     "take the sample test before exact verification; smaller pairs "
                                     "go straight to verification, which reads no more. 0: all pairs.")
+    page_headers: bool = Field(True, description="Also read the page headers of each Parquet "
+                               "column chunk (Delta's data files too): dictionary sizes bound "
+                               "columns' distinct values, which stage 2 prunes with. A few dozen "
+                               "bytes a page; off: footers and Delta logs only.")
     batch_size: int = Field(2000, ge=1, le=100_000, description="Most tables one Spark job of "
                             "the content stage scans, each once for all of its pairs in the job; "
                             "a table in two jobs is read twice.")

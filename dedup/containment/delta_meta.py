@@ -5,7 +5,9 @@ values, folded like Parquet row groups. Log statistics are not always exact, so
 they become intervals (see stats.py): strings of 32 characters or more may be
 truncated prefixes (Delta's ``dataSkippingStringPrefixLength``) and count as
 unknown; timestamps may be cut to milliseconds and get a +-1 ms window; decimals
-beyond 15 digits went through JSON numbers and count as unknown. Example::
+beyond 15 digits went through JSON numbers and count as unknown. With
+``page_headers``, each data file's footer and page headers also bound the columns'
+distinct values (parquet_pages.py). Example::
 
     info = inspect_delta(fs, "/lake/events", name="/lake/events")
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from urllib.parse import unquote
 
 import numpy as np
 import pyarrow as pa
@@ -20,8 +23,10 @@ import pyarrow.compute as pc
 
 from operators.errors import TableReadError
 from operators.io.delta import delta_uri
+from operators.io.parquet import read_footer
 
-from .stats import BoundsAccumulator, TableStats, to_value
+from .parquet_meta import fold_distinct
+from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value
 from .tables import TableInfo
 from .types import ORDERED, Column, spark_family
 
@@ -71,8 +76,31 @@ def _field(table: pa.Table, group: str, key: str):
     return col.field(key).to_pylist() if key in [f.name for f in col.type] else None
 
 
-def inspect_delta(fs, path: str, *, name: str) -> TableInfo:
-    """Schema and statistics of the Delta table at ``path``, from its current snapshot's log."""
+def _file_path(table_path: str, rel: str) -> str:
+    """An add action's path (URL-encoded, relative to the table, or an absolute URI)."""
+    if "://" in rel or rel.startswith("file:"):
+        return rel.removeprefix("file://") if table_path.startswith("/") else rel
+    return posixpath.join(table_path, unquote(rel))
+
+
+def _fold_file_distinct(fs, path: str, adds: pa.Table, columns: list[Column], stats: TableStats) -> int:
+    """Distinct-value bounds from the data files' page headers; returns the bytes read."""
+    distinct: dict[str, DistinctAccumulator] = {}
+    families = {c.key: c.family for c in columns}
+    nbytes = 0
+    for rel in adds.column("path").to_pylist():
+        file = _file_path(path, rel)
+        md = read_footer(fs, file)
+        nbytes += md.serialized_size + 8 + fold_distinct(fs, file, md, distinct, families=families)
+    for key, d in distinct.items():
+        if key in stats.columns:
+            d.apply(stats.columns[key])
+    return nbytes
+
+
+def inspect_delta(fs, path: str, *, name: str, page_headers: bool = True) -> TableInfo:
+    """Schema and statistics of the Delta table at ``path``, from its current snapshot's log
+    (and its data files' footers and page headers unless ``page_headers`` is off)."""
     from pyspark.sql.types import StructType
 
     dt = _open(fs, path, name)
@@ -115,6 +143,12 @@ def inspect_delta(fs, path: str, *, name: str) -> TableInfo:
                 lo, hi = _ranges(col.family, stype, mins[i], maxs[i])
                 acc.add(values=values, nulls=nulls[i], lo_range=lo, hi_range=hi)
         stats.columns[col.key] = acc.result()
+    if page_headers and adds.num_rows:
+        try:
+            meta_bytes += _fold_file_distinct(fs, path, adds, columns, stats)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
+            raise TableReadError(f"cannot read a data file's footer: {type(exc).__name__}: {exc}",
+                                 table=name) from exc
     return TableInfo(name=name, path=path, format="delta", columns=columns, stats=stats,
                      data_bytes=data_bytes, meta_bytes=meta_bytes)
 

@@ -42,11 +42,11 @@ class Lake:
     seconds: float = 0.0
 
 
-def _inspect_files(ref: TableRef, session) -> TableInfo:
+def _inspect_files(ref: TableRef, session, page_headers: bool) -> TableInfo:
     fs, path = get_fs(ref.path, session)
     if ref.format == "parquet":
-        return inspect_parquet(fs, path, name=ref.name)
-    return inspect_delta(fs, path, name=ref.name)
+        return inspect_parquet(fs, path, name=ref.name, page_headers=page_headers)
+    return inspect_delta(fs, path, name=ref.name, page_headers=page_headers)
 
 
 def _safe(fn: Callable[[], TableInfo], ref: TableRef) -> TableInfo | dict:
@@ -69,7 +69,7 @@ def inspect_tables(refs: list[TableRef], *, spark: Callable, config: Containment
     # Hadoop FileSystem: start Spark here, not in a worker thread.
     session = spark() if any(not r.path.startswith("/") for r in file_refs) else None
     with ThreadPoolExecutor(max_workers=_FOOTER_THREADS) as pool:
-        results = list(pool.map(lambda r: _safe(lambda: _inspect_files(r, session), r), file_refs))
+        results = list(pool.map(lambda r: _safe(lambda: _inspect_files(r, session, config.page_headers), r), file_refs))
     options = csv_options(config.csv_options)
     for ref in refs:
         if ref.format == "csv":
@@ -77,7 +77,8 @@ def inspect_tables(refs: list[TableRef], *, spark: Callable, config: Containment
                 spark(), *get_fs(ref.path, spark()), name=ref.name, options=options,
                 cache_dir=cache_dir), ref))
         elif ref.format == "catalog":
-            results.append(_safe(lambda ref=ref: inspect_catalog(spark(), ref, cache_dir=cache_dir), ref))
+            results.append(_safe(lambda ref=ref: inspect_catalog(
+                spark(), ref, cache_dir=cache_dir, page_headers=config.page_headers), ref))
     for info in sorted(results, key=lambda r: r["table"] if isinstance(r, dict) else r.name):
         if isinstance(info, dict):
             lake.skipped.append(info)

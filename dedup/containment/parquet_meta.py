@@ -3,7 +3,9 @@
 Row counts, and per top-level column null counts and min/max, folded over every
 row group of every file; Hive partition folders (``key=value``) add columns whose
 statistics come from the folder names. Footer min/max are taken as exact (Arrow
-and parquet-java write them untruncated by default). Example::
+and parquet-java write them untruncated by default). With ``page_headers``, the
+headers of each column chunk's pages also bound its distinct values
+(parquet_pages.py): a few dozen bytes a page, counted in ``meta_bytes``. Example::
 
     info = inspect_parquet(fs, "/lake/orders", name="/lake/orders")
     info.stats.rows, info.stats.columns["amount"].min_lo
@@ -22,7 +24,8 @@ from operators.errors import TableReadError
 from operators.io.fs import FileInfo
 from operators.io.parquet import data_files, read_footer
 
-from .stats import BoundsAccumulator, TableStats, to_value
+from .parquet_pages import ThriftError, chunk_pages, trusted_entries
+from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value
 from .tables import TableInfo
 from .types import ORDERED, Column, arrow_family
 
@@ -81,8 +84,9 @@ def _footer(fs, f: FileInfo, name: str):
                              f"{type(exc).__name__}: {exc}", table=name) from exc
 
 
-def inspect_parquet(fs, path: str, *, name: str) -> TableInfo:
-    """Schema and statistics of the Parquet file or dataset at ``path`` (footers only)."""
+def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> TableInfo:
+    """Schema and statistics of the Parquet file or dataset at ``path`` (footers, and
+    page headers unless ``page_headers`` is off)."""
     if fs.is_dir(path):
         files = data_files(fs, path)
     else:
@@ -91,6 +95,7 @@ def inspect_parquet(fs, path: str, *, name: str) -> TableInfo:
         raise TableReadError("no data files", table=name)
     schema = None
     accs: dict[str, BoundsAccumulator] = {}
+    distinct: dict[str, DistinctAccumulator] = {}
     rows = meta_bytes = data_bytes = 0
     parts_seen: list[tuple[dict, int]] = []
     for f, rel in files:
@@ -105,12 +110,10 @@ def inspect_parquet(fs, path: str, *, name: str) -> TableInfo:
         rows += md.num_rows
         meta_bytes += md.serialized_size + 8
         data_bytes += f.size
-        leaf = 0
-        for fld, (_, family) in zip(arrow, fields):
-            width = _leaves(fld.type)
-            if width == 1 and family in ORDERED:
-                _fold_column(accs.setdefault(fld.name.lower(), BoundsAccumulator()), md, leaf, family)
-            leaf += width
+        for fld, family, leaf in _flat_columns(arrow):
+            _fold_column(accs.setdefault(fld.name.lower(), BoundsAccumulator()), md, leaf, family)
+        if page_headers:
+            meta_bytes += fold_distinct(fs, f.path, md, distinct)
         if fs.is_dir(path):
             try:
                 parts_seen.append((_partitions(rel), md.num_rows))
@@ -119,6 +122,8 @@ def inspect_parquet(fs, path: str, *, name: str) -> TableInfo:
     columns = [Column(n, fam) for n, fam in schema]
     columns += _partition_columns(parts_seen, accs, name)
     stats = TableStats(rows=rows, columns={k: a.result() for k, a in accs.items()})
+    for key, d in distinct.items():
+        d.apply(stats.columns[key])
     return TableInfo(name=name, path=path, format="parquet", columns=columns, stats=stats,
                      data_bytes=data_bytes, meta_bytes=meta_bytes)
 
@@ -139,6 +144,61 @@ def _fold_column(acc: BoundsAccumulator, md, leaf: int, family: str) -> None:
             except (TypeError, ValueError, AttributeError):
                 lo = hi = None  # a logical type we cannot place in the family's domain
         acc.add(values=values, nulls=nulls, lo=lo, hi=hi)
+
+
+def _injective(family: str, arrow_type: pa.DataType) -> bool:
+    """Whether distinct stored values stay distinct once canonical (canonical.py): not
+    floats (NaN payloads, -0.0) nor nanosecond timestamps (cut to microseconds)."""
+    if family == "timestamp":
+        return pat.is_timestamp(arrow_type) and arrow_type.unit != "ns"
+    return family != "float"
+
+
+def _flat_columns(arrow: pa.Schema):
+    """(field, family, leaf index) of each top-level column with one ordered leaf."""
+    leaf = 0
+    for fld in arrow:
+        width = _leaves(fld.type)
+        family = arrow_family(fld.type)
+        if width == 1 and family in ORDERED:
+            yield fld, family, leaf
+        leaf += width
+
+
+def fold_distinct(fs, path: str, md, distinct: dict[str, DistinctAccumulator], *,
+                  families: dict[str, str] | None = None) -> int:
+    """Fold the per-chunk distinct bounds (page headers) of each flat column of the file
+    at ``path`` into ``distinct``; returns the bytes read. ``families``: the table's,
+    when a file may store a column in another family (Delta type widening): then that
+    column's upper bound becomes unknown. A header that cannot be parsed leaves that
+    chunk's bounds to its value count: the content stage, which reads the data,
+    reports the file."""
+    arrow_schema = bool(md.metadata and b"ARROW:schema" in md.metadata)
+    nbytes = 0
+    with fs.ranges(path) as read:
+        for fld, family, leaf in _flat_columns(md.schema.to_arrow_schema()):
+            acc = distinct.setdefault(fld.name.lower(), DistinctAccumulator())
+            if families is not None and families.get(fld.name.lower()) != family:
+                acc.add(lo=None, hi=None)
+                continue
+            trusted = trusted_entries(md.created_by, fld.type, arrow_schema=arrow_schema) \
+                and _injective(family, fld.type)
+            for g in range(md.num_row_groups):
+                chunk = md.row_group(g).column(leaf)
+                st = chunk.statistics
+                values = chunk.num_values  # nulls included: an upper bound on values
+                if st is not None and st.has_null_count:
+                    values -= st.null_count
+                try:
+                    pages = chunk_pages(read, chunk)
+                except (ThriftError, OSError):
+                    acc.add(lo=None, hi=values)
+                    continue
+                nbytes += pages.header_bytes
+                entries = pages.entries
+                hi = entries if entries is not None and pages.all_dictionary else values
+                acc.add(lo=entries if trusted else None, hi=min(hi, values))
+    return nbytes
 
 
 def _partition_columns(parts_seen, accs, name: str) -> list[Column]:

@@ -13,7 +13,10 @@ For A -> B on A's columns:
 * ``min`` / ``max``: A's smallest (largest) value is certainly below B's smallest
   (above B's largest); bounds are intervals (stats.py), so inexact ones only
   fire when even the most favourable reading would prune.
-* ``ndv``: A has more distinct values in a column than B (when both are known).
+* ``ndv``: A certainly has more distinct values in a column than B can have. A's
+  lower bound: Parquet dictionary entries (parquet_pages.py), an exact count (CSV), or
+  2 when its min is below its max; B's upper bound: dictionary entries, an exact count,
+  or its non-null values.
 
 Example::
 
@@ -45,6 +48,21 @@ def show_value(family: str, v: Any) -> Any:
     return str(v)
 
 
+def _distinct_lo(s: ColumnStats) -> int | None:
+    """Fewest distinct non-null values the column can hold."""
+    lo = s.ndv_lo
+    if s.min_hi is not None and s.max_lo is not None and s.min_hi < s.max_lo:
+        lo = max(lo or 0, 2)  # its min and max certainly differ
+    return lo
+
+
+def _distinct_hi(s: ColumnStats, rows: int | None) -> int | None:
+    """Most distinct non-null values the column can hold."""
+    known = [n for n in (s.ndv_hi, None if rows is None or s.nulls is None else rows - s.nulls)
+             if n is not None]
+    return min(known) if known else None
+
+
 def _column_rule(a: ColumnStats, b: ColumnStats, a_rows: int | None, b_rows: int | None) -> tuple | None:
     if a.nulls is not None and b.nulls is not None and a.nulls > 0 and b.nulls == 0:
         return "nulls", a.nulls, b.nulls
@@ -56,8 +74,9 @@ def _column_rule(a: ColumnStats, b: ColumnStats, a_rows: int | None, b_rows: int
         return "min", a.min_hi, b.min_lo
     if a.max_lo is not None and b.max_hi is not None and a.max_lo > b.max_hi:
         return "max", a.max_lo, b.max_hi
-    if a.ndv is not None and b.ndv is not None and a.ndv > b.ndv:
-        return "ndv", a.ndv, b.ndv
+    a_lo, b_hi = _distinct_lo(a), _distinct_hi(b, b_rows)
+    if a_lo is not None and b_hi is not None and a_lo > b_hi:
+        return "ndv", a_lo, b_hi
     return None
 
 

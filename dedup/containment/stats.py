@@ -37,7 +37,9 @@ class ColumnStats:
     min_hi: Any = None
     max_lo: Any = None
     max_hi: Any = None
-    ndv: int | None = None  # exact count of distinct non-null values, when computed
+    # The count of distinct non-null (canonical) values lies in [ndv_lo, ndv_hi]; None: unknown.
+    ndv_lo: int | None = None
+    ndv_hi: int | None = None
 
 
 @dataclass
@@ -129,6 +131,23 @@ class BoundsAccumulator:
             max_lo=self.max_lo,
             max_hi=self.max_hi if self._hi_known and self._any_values else None,
         )
+
+
+class DistinctAccumulator:
+    """Folds per-chunk bounds on distinct values into the column's: it has at least as
+    many as its richest chunk and at most the sum over chunks (None: unknown)."""
+
+    def __init__(self) -> None:
+        self.lo: int | None = None
+        self.hi: int | None = 0
+
+    def add(self, *, lo: int | None, hi: int | None) -> None:
+        if lo is not None:
+            self.lo = lo if self.lo is None else max(self.lo, lo)
+        self.hi = None if hi is None or self.hi is None else self.hi + hi
+
+    def apply(self, stats: ColumnStats) -> None:
+        stats.ndv_lo, stats.ndv_hi = self.lo, self.hi
 
 
 # ----------------------------------------------------------------- JSON (the CSV cache)

@@ -97,6 +97,15 @@ class LocalFS:
             f.seek(max(0, size - nbytes))
             return f.read()
 
+    @contextmanager
+    def ranges(self, path: str):
+        """``read(offset, nbytes)`` over one open file (fewer bytes at its end)."""
+        with open(path, "rb") as f:
+            def read(offset: int, nbytes: int) -> bytes:
+                f.seek(offset)
+                return f.read(nbytes)
+            yield read
+
 
 class HadoopFS:
     """Any Hadoop-supported filesystem, through the Spark JVM (py4j).
@@ -167,6 +176,19 @@ class HadoopFS:
             stream.seek(start)
             # byte[] return values cross py4j as Python bytes in one piece.
             return bytes(self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream, size - start))
+        finally:
+            stream.close()
+
+    @contextmanager
+    def ranges(self, path: str):
+        size = self.info(path).size
+        stream = self._fs.open(self._jpath(path))
+        try:
+            def read(offset: int, nbytes: int) -> bytes:
+                n = max(0, min(nbytes, size - offset))
+                stream.seek(offset)
+                return bytes(self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream, n))
+            yield read
         finally:
             stream.close()
 

@@ -17,6 +17,7 @@ def test_cli_runs_and_summarises(spark, lake, stats_cache, tmp_path, capsys):
     assert "verdicts: 3 contained" in text and "stage" in text
     stages = json.loads((out / "stages.json").read_text())
     assert stages["config"]["sample_rows"] == 16 and stages["config"]["stats_cache"] == stats_cache
+    assert stages["config"]["page_headers"] is True
     plan = json.loads((out / "plan.json").read_text())
     assert plan["params"]["max_rebuild_seconds"] == 60 and plan["scan_rate_source"] == "given"
     assert "plan (milp): delete" in text
@@ -42,3 +43,17 @@ def test_cli_runtime_failure_exit_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(containment, "find_containment", boom)
     assert main(["containment", str(tmp_path), "--out", str(tmp_path / "o")]) == EXIT_RUNTIME
     assert "disk on fire" in capsys.readouterr().err
+
+
+def test_cli_page_headers_can_be_skipped(tmp_path, capsys, monkeypatch):
+    import dedup.containment as containment
+
+    seen = {}
+    monkeypatch.setattr(containment, "find_containment", lambda *a, **kw: seen.update(kw) or _Done())
+    assert main(["containment", str(tmp_path), "--out", str(tmp_path / "o"), "--no-page-headers"]) == EXIT_OK
+    assert seen["page_headers"] is False
+
+
+class _Done:
+    def summary(self) -> str:
+        return "done"

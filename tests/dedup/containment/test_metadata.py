@@ -37,7 +37,10 @@ def test_parquet_footers_fold_row_groups_and_files(tmp_path):
     assert (s.nulls, s.min_lo, s.max_hi) == (1, "a", "z")
     assert (f.nulls, f.min_lo, f.max_hi) == (0, -2.0, 1.5)   # NaN is never a bound
     assert "nested" not in info.stats.columns                  # no stats for nested columns
-    assert info.meta_bytes > 0 and info.data_bytes > info.meta_bytes
+    # two files: the richest file's dictionary is a lower bound, their sum an upper one
+    assert (x.ndv_lo, x.ndv_hi, s.ndv_lo, s.ndv_hi) == (2, 4, 2, 4)
+    footers = inspect_parquet(FS, str(ds), name="ds", page_headers=False)
+    assert 0 < footers.meta_bytes < info.meta_bytes and footers.meta_bytes < info.data_bytes
 
 
 def test_hive_partitions_become_columns_with_exact_stats(tmp_path):
@@ -101,6 +104,8 @@ def test_csv_stats_are_computed_once_and_cached(spark, tmp_path, monkeypatch):
     assert (info.stats.rows, info.stats.distinct_rows) == (3, 2)
     assert (info.stats.columns["id"].min_lo, info.stats.columns["id"].max_hi) == (1, 3)
     assert info.stats.columns["amount"].nulls == 2
+    ndv = {k: (c.ndv_lo, c.ndv_hi) for k, c in info.stats.columns.items()}
+    assert ndv == {"id": (2, 2), "d": (2, 2), "amount": (1, 1)}  # exact, on canonical values
     assert info.meta_bytes == path.stat().st_size
     monkeypatch.setattr(csv_meta, "compute_csv_stats", lambda df: pytest.fail("recomputed"))
     again = inspect_csv(spark, FS, str(path), name="a", options=opts, cache_dir=str(tmp_path / "c"))

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,8 +42,24 @@ def test_rules():
     assert prune_edge(_info("c", 3, {"x": _exact(2, 5, nulls=1)}), parent, multiset=False)["rule"] == "nulls"
     all_null = _info("p", 4, {"x": ColumnStats(nulls=4)})
     assert prune_edge(_info("c", 3, {"x": _exact(2, 5)}), all_null, multiset=False)["rule"] == "parent_all_null"
-    ndv = _info("c", 3, {"x": ColumnStats(nulls=0, ndv=3)})
-    assert prune_edge(ndv, _info("p", 10, {"x": ColumnStats(nulls=0, ndv=2)}), multiset=False)["rule"] == "ndv"
+    ndv = _info("c", 3, {"x": ColumnStats(nulls=0, ndv_lo=3)})
+    assert prune_edge(ndv, _info("p", 10, {"x": ColumnStats(nulls=0, ndv_hi=2)}), multiset=False) == {
+        "rule": "ndv", "column": "x", "child": 3, "parent": 2}
+    assert prune_edge(ndv, _info("p", 10, {"x": ColumnStats(nulls=0, ndv_hi=3)}), multiset=False) is None
+
+
+def test_distinct_bounds_from_counts_and_ranges():
+    # A parent holds at most its non-null values' count of distinct values...
+    child = _info("c", 9, {"x": ColumnStats(nulls=0, ndv_lo=5)})
+    assert prune_edge(child, _info("p", 10, {"x": ColumnStats(nulls=6)}), multiset=False) == {
+        "rule": "ndv", "column": "x", "child": 5, "parent": 4}
+    assert prune_edge(child, _info("p", 10, {"x": ColumnStats(nulls=5)}), multiset=False) is None
+    # ... and a child whose min is below its max holds at least two
+    spread = _info("c", 2, {"x": _exact(3, 4)})
+    single = _info("p", 8, {"x": ColumnStats(nulls=7, min_lo=0, min_hi=0, max_lo=9, max_hi=9)})
+    assert prune_edge(spread, single, multiset=False)["rule"] == "ndv"
+    unsure = _info("c", 2, {"x": ColumnStats(nulls=0, min_lo=3, min_hi=5, max_lo=4, max_hi=4)})
+    assert prune_edge(unsure, single, multiset=False) is None  # its min may equal its max
 
 
 def test_row_counts_only_where_sound():
@@ -109,21 +126,46 @@ def contained_pairs(draw):
     parent = pa.table({names[c]: pa.array([r[i] for r in rows], _type(c, draw)) for i, c in enumerate(cols)})
     child = pa.table({c: pa.array([r[i] for r in child_rows], _type(c, draw))
                       for i, c in enumerate(child_cols)})
+    if draw(st.booleans()):
+        child = _with_unused_dictionary_entries(child)
     layouts = st.sampled_from(["file", "dataset", "hive", "delta"])
-    return child, parent, draw(layouts), draw(layouts), draw(st.integers(1, 4)), draw(st.booleans())
+    # Dictionary pages bound distinct values (parquet_pages.py): vary what the writer does.
+    writer = {"use_dictionary": draw(st.booleans()), "data_page_version": draw(st.sampled_from(["1.0", "2.0"])),
+              "dictionary_pagesize_limit": draw(st.sampled_from([None, 16])),
+              "store_schema": draw(st.booleans())}
+    return (child, parent, draw(layouts), draw(layouts), draw(st.integers(1, 4)), draw(st.booleans()),
+            {k: v for k, v in writer.items() if v is not None})
 
 
-def _store(table: pa.Table, how: str, path, row_group_size: int):
+def _with_unused_dictionary_entries(table: pa.Table) -> pa.Table:
+    """Integer and string columns as Arrow dictionaries holding values no row uses: Arrow
+    writes such a dictionary as it is, so its size overstates the distinct values."""
+    out = {}
+    for name in table.column_names:
+        col = table.column(name).combine_chunks()
+        if pa.types.is_integer(col.type) or pa.types.is_string(col.type):
+            present = [v for v in pc.unique(col).to_pylist() if v is not None]
+            extra = ([101 + i for i in range(8)] if pa.types.is_integer(col.type)
+                     else [f"unused-{i}" for i in range(8)])
+            values = pa.array(extra + present, col.type)
+            index = {v: i for i, v in enumerate(values.to_pylist())}
+            indices = pa.array([None if v is None else index[v] for v in col.to_pylist()], pa.int32())
+            col = pa.DictionaryArray.from_arrays(indices, values)
+        out[name] = col
+    return pa.table(out)
+
+
+def _store(table: pa.Table, how: str, path, row_group_size: int, writer: dict):
     from deltalake import write_deltalake
 
     if how == "file":
-        pq.write_table(table, path, row_group_size=row_group_size)
+        pq.write_table(table, path, row_group_size=row_group_size, **writer)
         return inspect_parquet(LocalFS(), str(path), name=str(path))
     if how == "dataset":
         path.mkdir()
         half = table.num_rows // 2
-        pq.write_table(table.slice(0, half), path / "part-0.parquet", row_group_size=row_group_size)
-        pq.write_table(table.slice(half), path / "part-1.parquet", row_group_size=row_group_size)
+        pq.write_table(table.slice(0, half), path / "part-0.parquet", row_group_size=row_group_size, **writer)
+        pq.write_table(table.slice(half), path / "part-1.parquet", row_group_size=row_group_size, **writer)
         return inspect_parquet(LocalFS(), str(path), name=str(path))
     if how == "hive" and "a" in [n.lower() for n in table.column_names] and table.num_columns > 1:
         import pyarrow.dataset as ds
@@ -132,20 +174,20 @@ def _store(table: pa.Table, how: str, path, row_group_size: int):
         ds.write_dataset(table, path, format="parquet", partitioning=[key], partitioning_flavor="hive",
                          basename_template="part-{i}.parquet")
         return inspect_parquet(LocalFS(), str(path), name=str(path))
-    write_deltalake(str(path), table)
+    write_deltalake(str(path), _decoded(table))
     return inspect_delta(LocalFS(), str(path), name=str(path))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(contained_pairs())
 def test_no_rule_prunes_a_true_containment(tmp_path_factory, case):
-    child, parent, child_how, parent_how, rg, multiset = case
-    if not contained(child, parent, multiset=multiset):
+    child, parent, child_how, parent_how, rg, multiset, writer = case
+    if not contained(_decoded(child), parent, multiset=multiset):
         return
     # float32 columns hold float32 values: the oracle compares what was stored
     tmp = tmp_path_factory.mktemp("prop")
-    a = _store(child, child_how, tmp / "a", rg)
-    b = _store(parent, parent_how, tmp / "b", rg)
+    a = _store(child, child_how, tmp / "a", rg, writer)
+    b = _store(parent, parent_how, tmp / "b", rg, writer)
     if not contained(_read(a), _read(b), multiset=multiset):
         return
     graph = schema_candidates({"a": a.columns, "b": b.columns})
@@ -154,8 +196,18 @@ def test_no_rule_prunes_a_true_containment(tmp_path_factory, case):
         assert prune_edge(a, b, multiset=multiset) is None, (a.stats, b.stats)
 
 
+def _decoded(table: pa.Table) -> pa.Table:
+    """Dictionary columns as plain ones (what a reader compares)."""
+    return pa.table({n: c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c
+                     for n, c in zip(table.column_names, table.columns)})
+
+
 def _read(info) -> pa.Table:
     """What was stored, as a reader sees it (float32 values, partition folders)."""
+    return _decoded(_stored(info))
+
+
+def _stored(info) -> pa.Table:
     if info.format == "delta":
         from deltalake import DeltaTable
         return pa.table(DeltaTable(info.path).to_pyarrow_table())

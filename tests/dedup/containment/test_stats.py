@@ -52,7 +52,7 @@ def test_json_round_trip():
     stats = TableStats(rows=3, distinct_rows=2, columns={
         "d": ColumnStats(nulls=0, min_lo=Decimal("1.50"), min_hi=Decimal("1.50"),
                          max_lo=Decimal("9"), max_hi=Decimal("9")),
-        "b": ColumnStats(nulls=1, min_lo=b"\x00", min_hi=b"\x00", max_lo=b"\xff", max_hi=b"\xff", ndv=2),
+        "b": ColumnStats(nulls=1, min_lo=b"\x00", min_hi=b"\x00", max_lo=b"\xff", max_hi=b"\xff", ndv_lo=2, ndv_hi=3),
         "f": ColumnStats(nulls=0, min_lo=float("-inf"), min_hi=float("-inf"), max_lo=1.5, max_hi=1.5)})
     fams = {"d": "decimal", "b": "binary", "f": "float"}
     assert stats_from_json(stats_to_json(stats, fams), fams) == stats
