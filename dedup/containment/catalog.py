@@ -44,7 +44,7 @@ from .tables import TableInfo
 from .types import Column, spark_family
 
 PREFIX = "catalog:"
-CACHE_VERSION = 2  # 2: per-column distinct counts
+CACHE_VERSION = 1
 _GLOB = set("*?[]")
 _STATS = re.compile(r"^\s*(\d+)\s+bytes(?:,\s*(\d+)\s+rows)?", re.IGNORECASE)
 

@@ -98,7 +98,7 @@ def _lazy_session(spark) -> Callable:
     return get
 
 
-def _metadata_stages(lake, cfg: ContainmentConfig) -> tuple[list[Edge], list, dict]:
+def metadata_stages(lake, cfg: ContainmentConfig) -> tuple[list[Edge], list, dict]:
     """Stages 1 and 2: the edges they decide, the pairs left for the content stage, timing."""
     t = time.perf_counter()
     graph = schema_candidates({name: info.columns for name, info in lake.tables.items()})
@@ -183,7 +183,7 @@ def find_containment(sources: list[str], *, out: str, spark=None,
                                     "datasets, Delta tables, CSV files)")
     lake = inspect_tables(found.tables, spark=session, config=cfg,
                           cache_dir=cfg.stats_cache or default_cache_dir(out_path))
-    edges, survivors, timing = _metadata_stages(lake, cfg)
+    edges, survivors, timing = metadata_stages(lake, cfg)
     content = run_content(session(), lake.tables, survivors, config=cfg) if survivors else ContentOutcome()
     edges += content.edges
     stages = _stages_doc(found, lake, cfg, edges, timing, content)

@@ -14,8 +14,8 @@ For A -> B on A's columns:
   (above B's largest); bounds are intervals (stats.py), so inexact ones only
   fire when even the most favourable reading would prune.
 * ``ndv``: A certainly has more distinct values in a column than B can have. A's
-  lower bound: Parquet dictionary entries (parquet_pages.py), an exact count (CSV), or
-  2 when its min is below its max; B's upper bound: dictionary entries, an exact count,
+  lower bound: Parquet dictionary entries (parquet_pages.py), or
+  2 when its min is below its max; B's upper bound: dictionary entries
   or its non-null values.
 
 Example::

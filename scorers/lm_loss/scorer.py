@@ -34,6 +34,8 @@ Example::
 """
 from __future__ import annotations
 
+import inspect
+
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -122,6 +124,7 @@ class LMLossScorer:
         bos = tokenizer.bos_token_id
         self.prefix = [] if bos is None else [int(bos)]
         self.pad_id = int(bos if bos is not None else (tokenizer.eos_token_id or 0))
+        self._keep_mask = "logits_to_keep" in inspect.signature(model.forward).parameters
 
     @classmethod
     def from_pretrained(cls, path: str, *, tokenizer: str | None = None, device: str = "auto",
@@ -169,6 +172,27 @@ class LMLossScorer:
             bpc = np.where(scored, loss / (np.maximum(chars, 1) * LN2), np.nan)
         return LossResult(loss, tokens, chars, bpc)
 
+    def _scored_logits(self, ids, mask, scored, rows, cols) -> torch.Tensor:
+        """Logits at the scored positions only, ``(len(rows), vocab)`` in ``rows, cols`` order.
+
+        Context-only positions are half of a window at stride ``block_size / 2``: asking
+        the model for the scored positions' logits (``logits_to_keep`` as a boolean mask)
+        spares their vocabulary projection and its memory. Models without that argument
+        project every position."""
+        if self._keep_mask:
+            keep = torch.nn.functional.pad(scored, (0, 1)).to(self.device)  # the last position predicts nothing
+            try:
+                logits = self.model(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits
+            except torch.cuda.OutOfMemoryError:
+                raise
+            except (IndexError, RuntimeError, TypeError):
+                logits = None  # transformers before 5 take only positions, not a mask
+            if logits is not None and logits.ndim == 2 and logits.shape[0] == len(rows):
+                return logits
+            self._keep_mask = False
+        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        return logits[rows.to(self.device), cols.to(self.device)]
+
     def _forward(self, batch: list[Window], seqs: dict[int, list[int]]) -> list[float]:
         """Summed cross-entropy of the scored tokens of each window in ``batch``."""
         width = max(w.end - w.begin for w in batch)
@@ -182,10 +206,9 @@ class LMLossScorer:
             mask[r, :length] = 1
             scored[r, w.first - w.begin - 1:length - 1] = True
         ids, mask = ids.to(self.device), mask.to(self.device)
-        logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1]
         rows, cols = scored.nonzero(as_tuple=True)
         targets = ids[rows.to(self.device), (cols + 1).to(self.device)]
-        picked = logits[rows.to(self.device), cols.to(self.device)]
+        picked = self._scored_logits(ids, mask, scored, rows, cols)
         ce = torch.cat([torch.nn.functional.cross_entropy(
             picked[i:i + _CE_ROWS].float(), targets[i:i + _CE_ROWS], reduction="none")
             for i in range(0, len(targets), _CE_ROWS)]) if len(targets) else picked.new_zeros(0)

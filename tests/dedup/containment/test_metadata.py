@@ -104,8 +104,6 @@ def test_csv_stats_are_computed_once_and_cached(spark, tmp_path, monkeypatch):
     assert (info.stats.rows, info.stats.distinct_rows) == (3, 2)
     assert (info.stats.columns["id"].min_lo, info.stats.columns["id"].max_hi) == (1, 3)
     assert info.stats.columns["amount"].nulls == 2
-    ndv = {k: (c.ndv_lo, c.ndv_hi) for k, c in info.stats.columns.items()}
-    assert ndv == {"id": (2, 2), "d": (2, 2), "amount": (1, 1)}  # exact, on canonical values
     assert info.meta_bytes == path.stat().st_size
     monkeypatch.setattr(csv_meta, "compute_csv_stats", lambda df: pytest.fail("recomputed"))
     again = inspect_csv(spark, FS, str(path), name="a", options=opts, cache_dir=str(tmp_path / "c"))

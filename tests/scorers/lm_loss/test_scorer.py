@@ -112,6 +112,24 @@ def test_long_documents_equal_the_strided_reference(lm_dir, tokenizer, block, st
         assert got.loss[0] == pytest.approx(want, rel=2e-6)
 
 
+def test_only_scored_positions_are_projected_to_the_vocabulary(lm_dir):
+    scorer = load(lm_dir, "m_b", block_size=16, stride=5, batch_size=4)
+    assert scorer._keep_mask  # transformers 5 takes a boolean logits_to_keep
+    rows = []
+    hook = scorer.model.get_output_embeddings().register_forward_hook(
+        lambda mod, args, out: rows.append(args[0].reshape(-1, args[0].shape[-1]).shape[0]))
+    try:
+        kept = scorer.score(TEXTS)
+    finally:
+        hook.remove()
+    assert sum(rows) == kept.tokens.sum()  # one projected row per scored token, none for context
+    every = load(lm_dir, "m_b", block_size=16, stride=5, batch_size=4)
+    every._keep_mask = False  # the path of models without logits_to_keep
+    full = every.score(TEXTS)
+    np.testing.assert_array_equal(kept.tokens, full.tokens)
+    np.testing.assert_allclose(kept.loss, full.loss, rtol=1e-5)
+
+
 def test_batching_and_padding_do_not_change_scores(lm_dir):
     one = load(lm_dir, "m_c", block_size=32, stride=16, batch_size=1).score(TEXTS)
     many = load(lm_dir, "m_c", block_size=32, stride=16, batch_size=7).score(TEXTS)
