@@ -167,21 +167,26 @@ def throughput(device: str, threads: list[int], quick: bool) -> list[dict]:
     for label, size in sizes.items():
         small = "small" in label
         n_docs = (4 if quick else 6) if small else (60 if quick else 240)
-        runs = [("cpu", n, 512) for n in threads] + [("cpu", 1, 1024)]
-        runs += [(device, 1, s) for s in (512, 1024)] if device != "cpu" else []
-        for dev, n_threads, stride in runs:
+        # "all": every position projected to the vocabulary, as models without
+        # logits_to_keep are (and as lm_loss did before), side by side with "scored".
+        runs = [("cpu", n, 512, "scored") for n in threads] + [("cpu", 1, 512, "all"), ("cpu", 1, 1024, "scored")]
+        runs += [(device, 1, s, p) for s, p in ((512, "scored"), (512, "all"), (1024, "scored"))] \
+            if device != "cpu" else []
+        for dev, n_threads, stride, projected in runs:
             torch.set_num_threads(n_threads)
             model = tiny_gpt2(tok, n_positions=1024, seed=0, **size).to(
                 dev, dtype=resolve_dtype("auto", torch.device(dev)))  # bf16 on a GPU
             scorer = LMLossScorer(model, tok, block_size=1024, stride=stride,
                                   batch_size=4 if small and dev == "cpu" else 16)
+            scorer._keep_mask = scorer._keep_mask and projected == "scored"
             scorer.score(texts[:2])  # warm-up
             t, cpu = time.perf_counter(), time.process_time()
             result = scorer.score(texts[:n_docs])
             wall, cpu = time.perf_counter() - t, time.process_time() - cpu
             tokens = int(result.tokens.sum())
             rows.append({"model": label, "device": dev, "threads": n_threads,
-                         "stride": stride,
+                         "stride": stride, "projected": projected if scorer._keep_mask or projected == "all"
+                         else "all (no logits_to_keep)",
                          "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
                          "docs": n_docs, "tokens": tokens, "seconds": round(wall, 2),
                          "tokens_per_s": round(tokens / wall),
@@ -239,13 +244,15 @@ def markdown(r: dict) -> str:
               "of ~1,000-1,500 tokens; random weights). With stride 512 every window after "
               "the first recomputes 512 tokens of context, so a document costs ~2x its "
               "tokens; stride 1024 (windows step by 1023) is the cheapest. On this shared "
-              "2-core machine two torch threads lose to one (they wait on each other):",
-              "", "| model | device | dtype | threads | stride | docs | tokens | s | tokens/s | "
-              "tokens per CPU-s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "2-core machine two torch threads lose to one (they wait on each other). "
+              "`projected`: which positions go through the vocabulary projection: the scored "
+              "ones only (`logits_to_keep`), or all, context included (models without it):",
+              "", "| model | device | dtype | threads | stride | projected | docs | tokens | s | tokens/s | "
+              "tokens per CPU-s |", "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for t in r["throughput"]:
         per_cpu = f"{t['tokens_per_cpu_s']:,}" if t["tokens_per_cpu_s"] else ""
         lines.append(f"| {t['model']} | {t['device']} | {t['dtype']} | {t['threads']} | "
-                     f"{t['stride']} | {t['docs']} | {t['tokens']:,} | {t['seconds']} | "
+                     f"{t['stride']} | {t.get('projected', 'all')} | {t['docs']} | {t['tokens']:,} | {t['seconds']} | "
                      f"**{t['tokens_per_s']:,}** | {per_cpu} |")
     lines += ["", "GPU: " + ("measured above." if r["machine"]["gpu"] else
                              "not measured (no GPU here); `--device cuda` runs the throughput "

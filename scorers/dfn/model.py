@@ -36,18 +36,12 @@ import torch
 
 from operators.errors import ModelFileError
 
+from ..device import resolve_device
 from .images import Preprocess, decode
 from .modeldir import check_model_dir
 
 DEFAULT_BATCH_SIZE = 64
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"``: the first CUDA device when torch sees one, else the CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _features(out) -> torch.Tensor:

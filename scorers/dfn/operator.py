@@ -228,6 +228,9 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     import numpy as np
     import pyarrow as pa
 
+    from scorers.device import resolve_device
+
+    config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     model = load_once(("dfn", *shipped.version, config["device"], config["architecture"]),
                       lambda: _load(shipped, config))
     for batch in batches:

@@ -33,18 +33,12 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from ..device import resolve_device
 from .heads import HierarchicalSoftmaxHead, SigmoidTableHead, SoftmaxHead
 from .modelfile import ModelFile, read_model
 from .tokenizer import WORD_CACHE_BYTES, Tokenizer, WordCache, cache_rows
 
 DEFAULT_BATCH_SIZE = 1024
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"``: the first CUDA device when torch sees one, else the CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class TorchFastText(torch.nn.Module):

@@ -218,6 +218,9 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     import numpy as np
     import pyarrow as pa
 
+    from scorers.device import resolve_device
+
+    config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     model = load_once(("fasttext", *shipped.version, config["device"]),
                       lambda: _load(shipped, config["device"]))
     # Checked at validation for local models; a remote one is first read here.

@@ -177,6 +177,9 @@ def score_batches(batches, shipped: ShippedFile, tokenizer: ShippedFile | None, 
     import numpy as np
     import pyarrow as pa
 
+    from scorers.device import resolve_device
+
+    config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     key = ("lm_loss", *shipped.version, tokenizer.version if tokenizer else None,
            *(config[k] for k in ("device", "dtype", "block_size", "stride", "batch_size")))
     scorer = load_once(key, lambda: _load(shipped, tokenizer, config))

@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ..device import resolve_device
 from .modeldir import max_positions
 
 LN2 = math.log(2.0)
@@ -86,13 +87,6 @@ def windows(n: int, block_size: int, stride: int) -> list[tuple[int, int, int]]:
         # The next window must start before `end`: its first token is context only.
         prev_end, begin = end, min(begin + stride, end - 1)
     return out
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """``auto``: the first CUDA device when torch sees one, else the CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
