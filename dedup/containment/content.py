@@ -105,6 +105,7 @@ class _Stage:
     def readable(self, pairs) -> list[Pair]:
         """Pairs whose tables Spark reads with the same column families; others decided."""
         live = []
+        self.frames.open(t for pair in pairs for t in pair)
         for child, parent in pairs:
             unreadable = next(((t, r) for t in (child, parent) if (r := self.frames.error(t))), None)
             if unreadable:

@@ -203,3 +203,22 @@ def test_a_table_that_fails_mid_scan_is_isolated(spark, tmp_path):
     err = edges[("a", "broken")]
     assert (err.verdict, err.decided_at, err.evidence["table"]) == ("error", "verified", "broken")
     assert set(stage.bad) == {"broken"}
+
+
+def test_frames_opened_ahead_equal_frames_opened_one_by_one(spark, tmp_path):
+    from dedup.containment.frames import Frames
+
+    t = pa.table({"x": [1, 2], "s": ["a", "b"]})
+    tables = _tables(tmp_path, a=t, b=t.select(["s"]))
+    gone = tmp_path / "gone.parquet"
+    pq.write_table(t, gone)
+    tables["gone"] = inspect_parquet(LocalFS(), str(gone), name="gone")
+    gone.unlink()  # listed at inspection, missing when Spark opens it
+    ahead, one_by_one = Frames(spark, tables), Frames(spark, tables)
+    ahead.open(["a", "b", "gone"], threads=3)
+    assert set(ahead._cache) == {"a", "b", "gone"}  # all made by open()
+    for name in ("a", "b", "gone"):
+        assert ahead.error(name) == one_by_one.error(name)
+        if name != "gone":
+            assert ahead.get(name)[1:] == one_by_one.get(name)[1:]
+    assert ahead.error("gone") is not None
