@@ -114,7 +114,8 @@ def _stages(r: dict) -> list[str]:
     return [
         f"## thresher's stages ({th['wall_s'] / 60:.1f} min in all; Spark started and warmed up before)",
         *rows, "",
-        "`inspect` reads Parquet footers and Delta logs, and each CSV file whole (its statistics are "
+        "`inspect` reads Parquet footers, Delta logs, the page headers of Parquet column chunks (Delta's "
+        "data files' too: dictionary sizes bound distinct values), and each CSV file whole (its statistics are "
         "computed once by Spark); `content`'s seconds include Spark opening every table (file listing, "
         f"schema) and checking the column types it reads. Stage 2 pruned by {_counts(th['stats_rules'])}; stage 3 (before "
         f"verification) by {_counts(th['content_rules']) if th['content_rules'] else 'none (below)'}.", "",
@@ -176,7 +177,7 @@ def _bytes(r: dict) -> str:
         f"exact method is reading each table of a true pair once: {_mb(b['bytes_true_pairs_tables_once'])} "
         f"({r['brute_force']['bytes_model_all_pairs'] / b['bytes_true_pairs_tables_once']:.1f}x under the "
         f"brute force; pair by pair, the true pairs alone cost {_mb(b['bytes_verifying_true_pairs_only'])}). "
-        f"`inspect`'s {_mb(stages['inspect']['bytes_read'])} (footers, Delta logs, and the CSV files "
+        f"`inspect`'s {_mb(stages['inspect']['bytes_read'])} (footers, Delta logs, page headers, and the CSV files "
         "read whole once for their statistics) come on top.")
 
 

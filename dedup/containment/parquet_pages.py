@@ -166,8 +166,12 @@ class ChunkPages:
     header_bytes: int
 
 
-def chunk_pages(read, chunk, *, max_pages: int = 64) -> ChunkPages:
-    """Walk the page headers of one column chunk; ``read(offset, n)`` reads file bytes."""
+def chunk_pages(read, chunk, *, max_pages: int = 16) -> ChunkPages:
+    """Walk the page headers of one column chunk; ``read(offset, n)`` reads file bytes.
+
+    At most ``max_pages`` headers: a chunk of more pages (a big row group of 1 MB pages)
+    keeps the dictionary's lower bound but not the upper one, rather than cost a read
+    per page on object storage."""
     start = chunk.data_page_offset
     if chunk.has_dictionary_page and chunk.dictionary_page_offset:
         start = min(start, chunk.dictionary_page_offset)
