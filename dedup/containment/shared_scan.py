@@ -11,8 +11,9 @@ joining or copying rows per pair. So a table costs one read whatever its number 
 pairs, where a pair-by-pair check reads both tables for every pair.
 
 Scans of many tables run as one Spark job (a union, ``shuffled_union``): ``batches``
-splits a pass into jobs of at most ``max_tables`` tables, keeping each parent with its
-children, and a table in two jobs is read twice. A job that fails (a data file Spark
+splits a pass into jobs of at most ``max_tables`` tables, packing whole connected
+components of the pair graph, and a table in two jobs (only in a component bigger
+than a job) is read twice. A job that fails (a data file Spark
 cannot read to the end) is retried without the tables that fail alone (``run_isolated``).
 Example::
 
@@ -104,9 +105,31 @@ def shuffled_union(frames: list[DataFrame], keys: list[str]) -> DataFrame:
     return union_all(parts)
 
 
-def batches(pairs: list[Pair], max_tables: int) -> list[list[Pair]]:
-    """``pairs`` in jobs of at most ``max_tables`` tables each, a parent's pairs together
-    where they fit (children are the tables read twice when a parent's group is split)."""
+def _components(pairs: list[Pair]) -> list[list[Pair]]:
+    """The pairs of each connected component of the pair graph (tables as nodes), largest
+    first, then by their first pair: tables of two components never share a pair."""
+    root: dict[str, str] = {}
+
+    def find(t: str) -> str:
+        root.setdefault(t, t)
+        while root[t] != t:
+            root[t] = root[root[t]]
+            t = root[t]
+        return t
+
+    for child, parent in pairs:
+        a, b = find(child), find(parent)
+        if a != b:
+            root[max(a, b)] = min(a, b)
+    groups: dict[str, list[Pair]] = {}
+    for pair in sorted(pairs):
+        groups.setdefault(find(pair[0]), []).append(pair)
+    return sorted(groups.values(), key=lambda g: (-len({t for p in g for t in p}), g[0]))
+
+
+def _split(pairs: list[Pair], max_tables: int) -> list[list[Pair]]:
+    """One component too big for a job: a parent's pairs together where they fit
+    (children are the tables read twice when a parent's group is split)."""
     by_parent: dict[str, list[Pair]] = {}
     for child, parent in sorted(pairs):
         by_parent.setdefault(parent, []).append((child, parent))
@@ -125,6 +148,27 @@ def batches(pairs: list[Pair], max_tables: int) -> list[list[Pair]]:
     if current:
         out.append(current)
     return out
+
+
+def batches(pairs: list[Pair], max_tables: int) -> list[list[Pair]]:
+    """``pairs`` in jobs of at most ``max_tables`` tables each. Whole connected components
+    are packed into jobs (first fit, largest first), so no table is read by two jobs
+    unless its component alone holds more than ``max_tables`` tables; such a component
+    is split keeping each parent with its children where they fit."""
+    jobs: list[tuple[list[Pair], int]] = []  # (pairs, tables)
+    out: list[list[Pair]] = []
+    for comp in _components(pairs):
+        size = len({t for p in comp for t in p})
+        if size > max_tables:
+            out += _split(comp, max_tables)
+            continue
+        for i, (held, n) in enumerate(jobs):
+            if n + size <= max_tables:
+                jobs[i] = (held + comp, n + size)
+                break
+        else:
+            jobs.append((list(comp), size))
+    return out + [held for held, _ in jobs]
 
 
 def run_isolated(pairs: list[Pair], job: Callable[[list[Pair]], dict],

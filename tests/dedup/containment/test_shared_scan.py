@@ -40,6 +40,37 @@ def test_batches_hold_every_pair_once_within_the_limit(limit):
         assert len(out) == 1
 
 
+def _reads(out) -> int:
+    """Table scans over all jobs (a table in two jobs is read twice)."""
+    return sum(len({t for p in b for t in p}) for b in out)
+
+
+def test_batches_pack_whole_components_so_no_table_is_read_twice():
+    # 30 families of a parent and 4 children, plus one child with two parents in a family:
+    # 150 tables, 5 per component; jobs of at most 12 tables hold 2 components each
+    pairs = [(f"f{f}c{c}", f"f{f}p") for f in range(30) for c in range(4)] + [("f0c0", "f0c1")]
+    out = batches(pairs, 12)
+    assert sorted(p for b in out for p in b) == sorted(pairs)
+    assert all(len({t for p in b for t in p}) <= 12 for b in out)
+    assert _reads(out) == 150 and len(out) == 15
+    # packed by parent name alone, jobs would cut across families and re-read their tables
+    by_parent = _split_by_parent(pairs, 12)
+    assert _reads(by_parent) > 150
+
+
+def _split_by_parent(pairs, limit):
+    from dedup.containment.shared_scan import _split
+    return _split(pairs, limit)
+
+
+def test_a_component_bigger_than_a_job_is_split():
+    star = [(f"c{i}", "p") for i in range(10)]
+    out = batches(star + [("x", "y")], 4)
+    assert sorted(p for b in out for p in b) == sorted(star + [("x", "y")])
+    assert all(len({t for p in b for t in p}) <= 4 for b in out)
+    assert sum(("x", "y") in b for b in out) == 1
+
+
 def test_run_isolated_drops_the_tables_that_fail_alone():
     bad_tables = {"x", "y"}
     calls = []
