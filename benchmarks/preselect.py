@@ -205,6 +205,18 @@ def machine() -> dict:
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
 
+def _projection_note(rows: list[dict]) -> str:
+    """What projecting only the scored positions bought, from the side-by-side rows."""
+    notes = []
+    for model in dict.fromkeys(t["model"] for t in rows):
+        pick = {t.get("projected", "all"): t["tokens_per_s"] for t in rows
+                if t["model"] == model and t["threads"] == 1 and t["stride"] == 512 and t["device"] == "cpu"}
+        if "scored" in pick and "all" in pick:
+            notes.append(f"{model.split(' (')[0]}: {pick['scored'] / pick['all']:.2f}x")
+    return ("Scored positions only, against all, at stride 512 on one thread: " + "; ".join(notes)
+            + " (the layers, not the projection, dominate on the CPU):") if notes else ":"
+
+
 def markdown(r: dict) -> str:
     m = r["machine"]
     lines = [f"# PreSelect: a known answer, and lm_loss throughput ({r['date']})", "",
@@ -243,10 +255,10 @@ def markdown(r: dict) -> str:
     lines += ["`lm_loss` scorer in process, tokens scored per second (block 1024; documents "
               "of ~1,000-1,500 tokens; random weights). With stride 512 every window after "
               "the first recomputes 512 tokens of context, so a document costs ~2x its "
-              "tokens; stride 1024 (windows step by 1023) is the cheapest. On this shared "
-              "2-core machine two torch threads lose to one (they wait on each other). "
+              "tokens; stride 1024 (windows step by 1023) is the cheapest. "
               "`projected`: which positions go through the vocabulary projection: the scored "
-              "ones only (`logits_to_keep`), or all, context included (models without it):",
+              "ones only (`logits_to_keep`), or all, context included (models without it). "
+              + _projection_note(r["throughput"]),
               "", "| model | device | dtype | threads | stride | projected | docs | tokens | s | tokens/s | "
               "tokens per CPU-s |", "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for t in r["throughput"]:
