@@ -20,21 +20,20 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from .canonical import row_key
+from .canonical import ExpressionCache
 from .frames import Frames
 from .shared_scan import Pair, PassPlan, shuffled_union
 
 _MISS = "array<struct<c: int, P: int>>"
 
 
-def _emit(frames: Frames, plan: PassPlan, table: str, tid: int) -> DataFrame:
+def _emit(frames: Frames, plan: PassPlan, table: str, tid: int, exprs: ExpressionCache) -> DataFrame:
     """(t, p, v): ``table``'s rows as row keys on each projection it is needed on."""
     df, names, _ = frames.get(table)
-    keyed = [F.struct(F.lit(pid).alias("p"),
-                      row_key(df, {k: names[k] for k in plan.projections[pid]}).alias("v"))
+    keyed = [F.struct(F.lit(tid).alias("t"), F.lit(pid).alias("p"),
+                      exprs.row_key(df, {k: names[k] for k in plan.projections[pid]}).alias("v"))
              for pid in plan.needs[table]]
-    return df.select(F.lit(tid).alias("t"), F.explode(F.array(*keyed)).alias("e")) \
-        .select("t", "e.p", "e.v")
+    return df.select(F.inline(F.array(*keyed)))  # one select: each costs Spark an analysis
 
 
 def _groups(rows: DataFrame, multiset: bool) -> DataFrame:
@@ -68,7 +67,8 @@ def exact_misses(frames: Frames, pairs: list[Pair], *, multiset: bool,
     """For each pair of ``pairs`` that is not contained: (distinct child rows the parent
     lacks, or has too few copies of, the smallest of them as row-key JSON). One Spark job."""
     plan = PassPlan.build(pairs, families)
-    rows = shuffled_union([_emit(frames, plan, t, i) for i, t in enumerate(plan.names)], ["p", "v"])
+    exprs = ExpressionCache()
+    rows = shuffled_union([_emit(frames, plan, t, i, exprs) for i, t in enumerate(plan.names)], ["p", "v"])
     groups = _groups(rows, multiset)
     found = groups.select("v", F.explode(_misses(plan.pair_index(), multiset)).alias("x")) \
         .groupBy("x.c", "x.P").agg(F.count(F.lit(1)).alias("n"), F.min("v").alias("v")).collect()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from .canonical import projection_hash, row_key
+from .canonical import ExpressionCache
 from .frames import Frames
 from .shared_scan import Pair, PassPlan, shuffled_union
 
@@ -49,7 +49,7 @@ def _scan_cuts(plan: PassPlan, cuts: dict[str, int]) -> dict[tuple[str, int], in
 
 
 def _emit(frames: Frames, plan: PassPlan, table: str, tid: int, cuts: dict[str, int],
-          scan_cuts: dict[tuple[str, int], int], seed: int) -> DataFrame:
+          scan_cuts: dict[tuple[str, int], int], seed: int, exprs: ExpressionCache) -> DataFrame:
     """(t, p, h, v): ``table``'s row hashes below each projection's cut; v (the row key)
     only on the rows of its own sample."""
     df, names, _ = frames.get(table)
@@ -58,8 +58,8 @@ def _emit(frames: Frames, plan: PassPlan, table: str, tid: int, cuts: dict[str, 
     for pid in plan.needs[table]:
         cols = {k: names[k] for k in plan.projections[pid]}
         cut = scan_cuts[(table, pid)]
-        h = projection_hash(df, cols, salt=seed)
-        v = F.when(h <= F.lit(cuts[table]), row_key(df, cols)) if pid == own else F.lit(None).cast("string")
+        h = exprs.projection_hash(df, cols, salt=seed)
+        v = F.when(h <= F.lit(cuts[table]), exprs.row_key(df, cols)) if pid == own else F.lit(None).cast("string")
         entries.append(F.struct(F.lit(pid).alias("p"), h.alias("h"), F.lit(cut).alias("cut"), v.alias("v")))
     kept = F.filter(F.array(*entries), lambda e: e["h"] <= e["cut"])
     return df.select(F.lit(tid).alias("t"), F.explode(kept).alias("e")).select("t", "e.p", "e.h", "e.v")
@@ -73,7 +73,8 @@ def sample_test(frames: Frames, pairs: list[Pair], *, sample_rows: int, seed: in
     plan = PassPlan.build(pairs, families)
     cuts = {t: sample_cut(rows.get(t), sample_rows) for t in plan.names}
     scan_cuts = _scan_cuts(plan, cuts)
-    scans = shuffled_union([_emit(frames, plan, t, i, cuts, scan_cuts, seed)
+    exprs = ExpressionCache()
+    scans = shuffled_union([_emit(frames, plan, t, i, cuts, scan_cuts, seed, exprs)
                             for i, t in enumerate(plan.names)], ["p", "h"])
     groups = scans.groupBy("p", "h").agg(F.collect_set("t").alias("m"), F.max("v").alias("v"))
     index = plan.pair_index({c: {"cut": cuts[c]} for c in plan.own}, "cut: bigint")

@@ -95,3 +95,21 @@ def test_row_key_dates_as_days(spark):
     df = spark.createDataFrame([(dt.date(1970, 1, 2),), (dt.date(1, 1, 1),), (dt.date(9999, 12, 31),)], schema)
     keys = [r[0] for r in df.select(row_key(df, {"d": "d"})).collect()]
     assert keys[0] == '{"c0":1}' and len(set(keys)) == 3
+
+
+def test_expression_cache_shares_columns_across_tables_of_one_signature(spark):
+    from dedup.containment.canonical import ExpressionCache
+
+    a = spark.createDataFrame([(1, "x"), (2, None)], "ID bigint, s string")
+    b = spark.createDataFrame([(2, None), (3, "y")], "ID bigint, s string")
+    wide = spark.createDataFrame([(2, "z")], "ID int, s string")  # same names, another type
+    cache = ExpressionCache()
+    names = {"id": "ID", "s": "s"}
+    assert cache.row_key(a, names) is cache.row_key(b, names)
+    assert cache.row_key(wide, names) is not cache.row_key(a, names)
+    assert cache.projection_hash(a, names, salt=1) is cache.projection_hash(b, names, salt=1)
+    assert cache.projection_hash(a, names, salt=2) is not cache.projection_hash(a, names, salt=1)
+    for df in (a, b, wide):  # a shared Column gives each table its own values, as built for it
+        got = df.select(cache.row_key(df, names), cache.projection_hash(df, names, salt=1)).collect()
+        want = df.select(row_key(df, names), projection_hash(df, names, salt=1)).collect()
+        assert got == want

@@ -134,7 +134,7 @@ def test_fallback_to_plain_pages_keeps_a_lower_bound(tmp_path):
                    dictionary_pagesize_limit=64, data_page_size=64, write_batch_size=8)
     md = pq.read_metadata(path)
     with FS.ranges(str(path)) as read:
-        pages = chunk_pages(read, md.row_group(0).column(0))
+        pages = chunk_pages(read, md.row_group(0).column(0), max_pages=10_000)
     assert pages.entries is not None and pages.entries < 200 and pages.all_dictionary is False
     s = inspect_parquet(FS, str(path), name="t").stats.columns["s"]
     assert s.ndv_lo == pages.entries and s.ndv_hi == 200
