@@ -36,11 +36,10 @@ def cuda_index(address: str, *, visible: str | None, count: int) -> int | None:
     """torch's index of the GPU a Spark address names, or None when it names none that
     torch sees. ``visible``: CUDA_VISIBLE_DEVICES; ``count``: torch's device count."""
     address = address.strip()
-    if visible is not None:
+    if visible is not None:  # torch numbers only the listed GPUs: an unlisted address is none of them
         listed = [v.strip() for v in visible.split(",") if v.strip()]
-        if address in listed:
-            index = listed.index(address)
-            return index if index < count else None
+        index = listed.index(address) if address in listed else None
+        return index if index is not None and index < count else None
     if address.isdigit() and int(address) < count:
         return int(address)
     return None

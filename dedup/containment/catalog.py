@@ -170,6 +170,14 @@ def _listing(spark, location: str | None) -> tuple[list, int]:
     return files, sum(size for _, size, _ in files)
 
 
+def _is_char(field) -> bool:
+    """A CHAR(n) column (Spark shows it as a string with the declared type in metadata)."""
+    from pyspark.sql.types import CharType
+
+    declared = (field.metadata or {}).get("__CHAR_VARCHAR_TYPE_STRING", "")
+    return isinstance(field.dataType, CharType) or declared.lower().startswith("char")
+
+
 def inspect_catalog(spark, ref: TableRef, *, cache_dir: str | None, page_headers: bool = True) -> TableInfo:
     """Schema and statistics of a catalog table (see the module docstring)."""
     try:
@@ -182,6 +190,11 @@ def inspect_catalog(spark, ref: TableRef, *, cache_dir: str | None, page_headers
     info = _from_files(spark, ref, details, partitions, page_headers)
     if info is not None and {c.key: c.family for c in info.columns} == {c.key: c.family for c in columns}:
         info.path, info.format, info.columns = ref.path, "catalog", columns
+        for f in df.schema.fields:
+            if _is_char(f) and f.name.lower() in info.stats.columns:
+                # Spark pads CHAR(n) values on read: the files' values, bounds and distinct
+                # counts are not what the content stage compares. Only nulls carry over.
+                info.stats.columns[f.name.lower()] = ColumnStats(nulls=info.stats.columns[f.name.lower()].nulls)
         return info
     files, data_bytes = _listing(spark, details.get("Location"))
     m = _STATS.match(details.get("Statistics", ""))

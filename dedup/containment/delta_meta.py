@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pyarrow as pa
@@ -78,12 +78,17 @@ def _field(table: pa.Table, group: str, key: str):
 
 def _file_path(table_path: str, rel: str) -> str:
     """An add action's path (URL-encoded, relative to the table, or an absolute URI)."""
-    if "://" in rel or rel.startswith("file:"):
-        return rel.removeprefix("file://") if table_path.startswith("/") else rel
+    if rel.startswith("file:"):  # file:///x or Hadoop's file:/x
+        local = unquote(urlparse(rel).path)
+        return local if table_path.startswith("/") else "file://" + local
+    if "://" in rel:
+        parsed = urlparse(rel)
+        return parsed._replace(path=unquote(parsed.path)).geturl()
     return posixpath.join(table_path, unquote(rel))
 
 
-def _fold_file_distinct(fs, path: str, adds: pa.Table, columns: list[Column], stats: TableStats) -> int:
+def _fold_file_distinct(fs, path: str, adds: pa.Table, columns: list[Column], stats: TableStats,
+                        partition_cols) -> int:
     """Distinct-value bounds from the data files' page headers; returns the bytes read."""
     distinct: dict[str, DistinctAccumulator] = {}
     families = {c.key: c.family for c in columns}
@@ -92,8 +97,9 @@ def _fold_file_distinct(fs, path: str, adds: pa.Table, columns: list[Column], st
         file = _file_path(path, rel)
         md = read_footer(fs, file)
         nbytes += md.serialized_size + 8 + fold_distinct(fs, file, md, distinct, families=families)
+    partitions = set(partition_cols)  # Spark reads a partition column from the log, not the file
     for key, d in distinct.items():
-        if key in stats.columns:
+        if key in stats.columns and key not in partitions:
             d.apply(stats.columns[key])
     return nbytes
 
@@ -145,10 +151,10 @@ def inspect_delta(fs, path: str, *, name: str, page_headers: bool = True) -> Tab
         stats.columns[col.key] = acc.result()
     if page_headers and adds.num_rows:
         try:
-            meta_bytes += _fold_file_distinct(fs, path, adds, columns, stats)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
-            raise TableReadError(f"cannot read a data file's footer: {type(exc).__name__}: {exc}",
-                                 table=name) from exc
+            meta_bytes += _fold_file_distinct(fs, path, adds, columns, stats,
+                                              {c.lower() for c in partition_cols})
+        except Exception:  # noqa: BLE001 - a data file it cannot read: no distinct bounds (none
+            pass           # were applied); the content stage, which reads the data, reports it
     return TableInfo(name=name, path=path, format="delta", columns=columns, stats=stats,
                      data_bytes=data_bytes, meta_bytes=meta_bytes)
 

@@ -24,7 +24,7 @@ from operators.errors import TableReadError
 from operators.io.fs import FileInfo
 from operators.io.parquet import data_files, read_footer
 
-from .parquet_pages import ThriftError, chunk_pages, trusted_entries
+from .parquet_pages import chunk_pages, trusted_entries
 from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value
 from .tables import TableInfo
 from .types import ORDERED, Column, arrow_family
@@ -120,7 +120,10 @@ def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> T
             except ValueError as exc:
                 raise TableReadError(f"{f.path}: {exc}", table=name) from exc
     columns = [Column(n, fam) for n, fam in schema]
-    columns += _partition_columns(parts_seen, accs, name)
+    partition = _partition_columns(parts_seen, accs, name)
+    columns += partition
+    for col in partition:  # Spark reads the folder's value, not a same-named column of the files
+        distinct.pop(col.key, None)
     stats = TableStats(rows=rows, columns={k: a.result() for k, a in accs.items()})
     for key, d in distinct.items():
         d.apply(stats.columns[key])
@@ -191,7 +194,7 @@ def fold_distinct(fs, path: str, md, distinct: dict[str, DistinctAccumulator], *
                     values -= st.null_count
                 try:
                     pages = chunk_pages(read, chunk)
-                except (ThriftError, OSError):
+                except Exception:  # noqa: BLE001 - damage (ThriftError, RecursionError), I/O, py4j
                     acc.add(lo=None, hi=values)
                     continue
                 nbytes += pages.header_bytes

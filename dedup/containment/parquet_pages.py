@@ -27,7 +27,7 @@ import pyarrow.types as pat
 
 _DICTIONARY_ENCODINGS = {2, 8}  # PLAIN_DICTIONARY, RLE_DICTIONARY
 _DATA_PAGE, _DICTIONARY_PAGE, _DATA_PAGE_V2 = 0, 2, 3
-_TRUSTED_WRITERS = ("parquet-cpp-arrow", "parquet-mr", "parquet-java", "parquet-rs")
+_TRUSTED_WRITERS = {"parquet-cpp-arrow", "parquet-mr", "parquet-java", "parquet-rs"}
 _HEADER_READ = 96
 _MAX_HEADER = 1 << 20
 
@@ -66,7 +66,7 @@ class _Reader:
             if not b & 0x80:
                 return result
             shift += 7
-            if shift > 70:
+            if shift >= 70:
                 raise ThriftError("varint longer than 10 bytes")
 
     def zigzag(self) -> int:
@@ -95,9 +95,9 @@ class _Reader:
             size = self.varint()
             if size:
                 kinds = self.byte()
-                for _ in range(size):
-                    self.skip(kinds >> 4)
-                    self.skip(kinds & 0x0F)
+                for _ in range(size):  # booleans inside a map take a byte each
+                    for kind in (kinds >> 4, kinds & 0x0F):
+                        self.skip_bytes(1) if kind in (1, 2) else self.skip(kind)
         elif ttype == 12:
             self.struct(lambda fid, t: self.skip(t))
         else:
@@ -212,10 +212,12 @@ def trusted_entries(created_by: str | None, arrow_type: pa.DataType, *, arrow_sc
     ``arrow_schema``: the footer holds the writer's Arrow schema (``ARROW:schema``),
     from which ``arrow_type`` was read.
     """
-    writer = (created_by or "").lower()
-    if not writer.startswith(_TRUSTED_WRITERS):
+    # The application name exactly: other engines write look-alikes ("parquet-mr-trino",
+    # "parquet-mr compatible Photon") whose dictionaries we know nothing about.
+    writer = (created_by or "").lower().split(" version ")[0].strip()
+    if writer not in _TRUSTED_WRITERS:
         return False
-    if writer.startswith(("parquet-cpp-arrow", "parquet-rs")):
+    if writer in ("parquet-cpp-arrow", "parquet-rs"):
         # An Arrow dictionary column is written with its own dictionary, unused entries
         # and all; without the stored Arrow schema (store_schema=False) we cannot tell.
         return arrow_schema and not pat.is_dictionary(arrow_type)

@@ -190,6 +190,10 @@ def stats_from_json(data: dict, families: dict[str, str]) -> TableStats:
     cols = {}
     for key, d in data["columns"].items():
         d = dict(d)
+        legacy = d.pop("ndv", None)  # entries written before ndv_lo/ndv_hi: an exact count or None
+        if legacy is not None:
+            d.setdefault("ndv_lo", legacy)
+            d.setdefault("ndv_hi", legacy)
         for b in _BOUNDS:
             d[b] = _decode(families.get(key, ""), d[b])
         cols[key] = ColumnStats(**d)

@@ -177,9 +177,7 @@ class LMLossScorer:
             keep = torch.nn.functional.pad(scored, (0, 1)).to(self.device)  # the last position predicts nothing
             try:
                 logits = self.model(input_ids=ids, attention_mask=mask, logits_to_keep=keep).logits
-            except torch.cuda.OutOfMemoryError:
-                raise
-            except (IndexError, RuntimeError, TypeError):
+            except (IndexError, TypeError):
                 logits = None  # transformers before 5 take only positions, not a mask
             if logits is not None and logits.ndim == 2 and logits.shape[0] == len(rows):
                 return logits

@@ -13,7 +13,7 @@ def test_addresses_map_to_torch_indices():
     assert dev.cuda_index("2", visible=None, count=4) == 2
     assert dev.cuda_index("5", visible=None, count=4) is None       # torch sees only 4
     assert dev.cuda_index("6", visible="4,6", count=2) == 1          # physical 6 is torch's 1
-    assert dev.cuda_index("1", visible="4,6", count=2) == 1          # not listed: read as an index
+    assert dev.cuda_index("1", visible="4,6", count=2) is None       # not listed: none torch sees
     assert dev.cuda_index("GPU-ab12", visible="GPU-ab12", count=1) == 0  # UUIDs as well
     assert dev.cuda_index("GPU-ab12", visible=None, count=1) is None
 

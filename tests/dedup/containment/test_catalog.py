@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -136,3 +137,23 @@ def test_cli_with_a_catalog_source(spark, catalog_db, tmp_path, capsys):
     assert content["sampled_pairs"] == content["pairs_before"] > 0
     assert main(["containment", "catalog:no_such_db_xyz.*", "--out", str(tmp_path / "o2")]) == EXIT_USER
     assert "no database" in capsys.readouterr().err
+
+
+def test_char_columns_keep_no_file_bounds(spark, catalog_db, tmp_path):
+    """Spark pads CHAR(n) on read, so values stored unpadded ('a', 'a ') read as one: the
+    files' bounds and distinct counts are not what is compared, only nulls carry over."""
+    db, _ = catalog_db
+    src = tmp_path / "chars"
+    pq.write_table(pa.table({"c": ["a", "a ", None], "n": pa.array([1, 2, 3], pa.int32())}), tmp_path / "chars.parquet")
+    src.mkdir()
+    (tmp_path / "chars.parquet").rename(src / "part-0.parquet")
+    spark.sql(f"CREATE TABLE {db}.chars (c CHAR(3), n INT) USING parquet LOCATION '{src}'")
+    try:
+        ref, = discover_catalog(spark, f"catalog:{db}.chars")
+        info = inspect_catalog(spark, ref, cache_dir=str(tmp_path))
+        c, n = info.stats.columns["c"], info.stats.columns["n"]
+        assert (c.nulls, c.min_lo, c.max_hi, c.ndv_lo, c.ndv_hi) == (1, None, None, None, None)
+        assert (n.min_lo, n.max_hi, n.ndv_lo) == (1, 3, 3)
+        assert len({r.c for r in spark.table(f"{db}.chars").collect() if r.c is not None}) == 1
+    finally:
+        spark.sql(f"DROP TABLE {db}.chars")

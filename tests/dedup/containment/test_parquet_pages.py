@@ -125,6 +125,9 @@ def test_untrusted_dictionaries_give_upper_bounds_only(tmp_path):
     assert f.ndv_lo is None and f.ndv_hi == 3  # 0.0 and -0.0 are two entries, one canonical value
     assert trusted_entries("parquet-mr version 1.13.1 (build x)", pa.string(), arrow_schema=False)
     assert not trusted_entries("DuckDB", pa.string(), arrow_schema=False)
+    # look-alike names from other engines are not parquet-mr
+    assert not trusted_entries("parquet-mr-trino version 0.1", pa.string(), arrow_schema=False)
+    assert not trusted_entries("parquet-mr compatible Photon version 0.2", pa.string(), arrow_schema=False)
     assert not trusted_entries(None, pa.string(), arrow_schema=True)
 
 
@@ -184,3 +187,33 @@ def test_spark_written_files_give_exact_bounds(spark, tmp_path):
     info = inspect_parquet(FS, str(tmp_path / "t"), name="t")
     cols = info.stats.columns
     assert [(cols[k].ndv_lo, cols[k].ndv_hi) for k in "is"] == [(2, 2), (2, 2)]
+
+
+def test_a_partition_key_is_bounded_by_its_folders_not_by_a_same_named_file_column(tmp_path):
+    """Spark reads k from the folder name (one value), whatever column k the files hold."""
+    folder = tmp_path / "t" / "k=1"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"k": list(range(10)), "x": list(range(10))}), folder / "part-0.parquet")
+    cols = inspect_parquet(FS, str(tmp_path / "t"), name="t").stats.columns
+    assert cols["k"].ndv_lo is None and (cols["x"].ndv_lo, cols["x"].ndv_hi) == (10, 10)
+
+
+def test_delta_add_paths_are_decoded(tmp_path):
+    from dedup.containment.delta_meta import _file_path
+
+    assert _file_path("/lake/t", "k=a%20b/part-0.parquet") == "/lake/t/k=a b/part-0.parquet"
+    assert _file_path("/lake/t", "file:///lake/t/k=a%20b/p.parquet") == "/lake/t/k=a b/p.parquet"
+    assert _file_path("/lake/t", "file:/lake/t/p.parquet") == "/lake/t/p.parquet"
+    assert _file_path("s3://b/t", "s3://b/t/k=a%20b/p.parquet") == "s3://b/t/k=a b/p.parquet"
+
+
+def test_unreadable_delta_data_files_cost_the_bounds_not_the_table(tmp_path):
+    from deltalake import write_deltalake
+
+    write_deltalake(str(tmp_path / "d"), pa.table({"i": [1, 2, 2]}))
+    for f in (tmp_path / "d").glob("*.parquet"):
+        f.write_bytes(b"not parquet")
+    info = inspect_delta(FS, str(tmp_path / "d"), name="d")
+    i = info.stats.columns["i"]
+    assert info.stats.rows == 3 and (i.min_lo, i.max_hi) == (1, 2)  # the log still serves
+    assert i.ndv_lo is None and i.ndv_hi is None

@@ -56,3 +56,13 @@ def test_json_round_trip():
         "f": ColumnStats(nulls=0, min_lo=float("-inf"), min_hi=float("-inf"), max_lo=1.5, max_hi=1.5)})
     fams = {"d": "decimal", "b": "binary", "f": "float"}
     assert stats_from_json(stats_to_json(stats, fams), fams) == stats
+
+
+def test_cache_entries_from_before_distinct_bounds_still_load():
+    old = {"rows": 3, "distinct_rows": 2, "columns": {"x": {
+        "nulls": 0, "min_lo": 1, "min_hi": 1, "max_lo": 5, "max_hi": 5, "ndv": None}}}
+    x = stats_from_json(old, {"x": "int"}).columns["x"]
+    assert (x.min_lo, x.max_hi, x.ndv_lo, x.ndv_hi) == (1, 5, None, None)
+    old["columns"]["x"]["ndv"] = 2
+    x = stats_from_json(old, {"x": "int"}).columns["x"]
+    assert (x.ndv_lo, x.ndv_hi) == (2, 2)
