@@ -40,7 +40,8 @@ class ContainmentConfig(BaseModel):
                                "column chunk (Delta's data files too): dictionary sizes bound "
                                "columns' distinct values, which stage 2 prunes with. A few dozen "
                                "bytes a page; off: footers and Delta logs only.")
-    batch_size: int = Field(2000, ge=2, le=100_000, description="Most tables one Spark job of "
+    batch_size: int = Field(2000, ge=1, le=100_000, description="Most tables one Spark job of "
                             "the content stage scans, each once for all of its pairs in the job. "
                             "Whole connected groups of pairs go in one job; a table in two jobs "
-                            "(its group holds more tables than this) is read twice.")
+                            "(its group holds more tables than this) is read twice. A job holds a "
+                            "pair's two tables at least.")
