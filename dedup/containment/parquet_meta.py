@@ -113,7 +113,7 @@ def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> T
         for fld, family, leaf in _flat_columns(arrow):
             _fold_column(accs.setdefault(fld.name.lower(), BoundsAccumulator()), md, leaf, family)
         if page_headers:
-            meta_bytes += fold_distinct(fs, f.path, md, distinct)
+            meta_bytes += fold_distinct(fs, f.path, md, distinct, arrow=arrow)
         if fs.is_dir(path):
             try:
                 parts_seen.append((_partitions(rel), md.num_rows))
@@ -169,17 +169,18 @@ def _flat_columns(arrow: pa.Schema):
 
 
 def fold_distinct(fs, path: str, md, distinct: dict[str, DistinctAccumulator], *,
-                  families: dict[str, str] | None = None) -> int:
+                  families: dict[str, str] | None = None, arrow: pa.Schema | None = None) -> int:
     """Fold the per-chunk distinct bounds (page headers) of each flat column of the file
     at ``path`` into ``distinct``; returns the bytes read. ``families``: the table's,
     when a file may store a column in another family (Delta type widening): then that
-    column's upper bound becomes unknown. A header that cannot be parsed leaves that
+    column's upper bound becomes unknown; ``arrow``: the footer's Arrow schema, when the
+    caller has it already. A header that cannot be parsed leaves that
     chunk's bounds to its value count: the content stage, which reads the data,
     reports the file."""
     arrow_schema = bool(md.metadata and b"ARROW:schema" in md.metadata)
     nbytes = 0
     with fs.ranges(path) as read:
-        for fld, family, leaf in _flat_columns(md.schema.to_arrow_schema()):
+        for fld, family, leaf in _flat_columns(arrow or md.schema.to_arrow_schema()):
             acc = distinct.setdefault(fld.name.lower(), DistinctAccumulator())
             if families is not None and families.get(fld.name.lower()) != family:
                 acc.add(lo=None, hi=None)
