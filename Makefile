@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.thresher-installed
 
 .PHONY: quickstart test test-fast bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,fasttext,clip,lm]'

@@ -102,7 +102,7 @@ def _specs_from(root: Path, manifest: dict) -> list:
 
 
 def spark_session():
-    from operators.session import get_or_create_session
+    from thresher.operators.session import get_or_create_session
     t = time.perf_counter()
     # Parquet's vectored reads (on by default with Spark 4's Hadoop) bypass the file system
     # statistics that Spark's inputBytes come from: with them on, a scan of a Parquet file
@@ -117,7 +117,7 @@ def spark_session():
 
 def run_thresher(spark, root: Path, work: Path, sample_rows: int, sources: list[str] | None = None,
                  **options) -> dict:
-    from dedup.containment import find_containment
+    from thresher.dedup.containment import find_containment
 
     out = work / "containment-out"
     cache = Path(tempfile.mkdtemp(prefix="cbench-csv-cache-"))  # fresh: CSV stats computed in the run

@@ -129,7 +129,7 @@ class Spec:
 
 
 def _family(t: pa.DataType) -> str:
-    from dedup.containment.types import arrow_family
+    from thresher.dedup.containment.types import arrow_family
     return arrow_family(t)
 
 

@@ -38,10 +38,10 @@ import heuristics  # noqa: E402  (machine())
 
 def metadata_stages(spark, root: Path) -> dict:
     """thresher's stages 1-2 over the lake at ``root``, with a fresh CSV statistics cache."""
-    from dedup.containment.config import ContainmentConfig
-    from dedup.containment.job import metadata_stages
-    from dedup.containment.lake import inspect_tables
-    from dedup.containment.sources import discover
+    from thresher.dedup.containment.config import ContainmentConfig
+    from thresher.dedup.containment.job import metadata_stages
+    from thresher.dedup.containment.lake import inspect_tables
+    from thresher.dedup.containment.sources import discover
 
     cache = tempfile.mkdtemp(prefix="cshapes-csv-cache-")
     try:

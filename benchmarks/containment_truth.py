@@ -164,9 +164,9 @@ def brute_force_spark(spark, root: Path, specs: dict[str, dict], pairs: list[tup
     from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    from dedup.containment.canonical import canonical_columns
-    from dedup.containment.spark_jobs import JobGroup
-    from operators.io import read_input
+    from thresher.dedup.containment.canonical import canonical_columns
+    from thresher.dedup.containment.spark_jobs import JobGroup
+    from thresher.operators.io import read_input
 
     csv_schemas = {}
     for name in sorted({t for p in pairs for t in p}):

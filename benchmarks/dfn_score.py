@@ -9,7 +9,7 @@
    gradient, a few shapes and mild noise, quality 90, and a caption
    of 6-16 words; one Parquet of ``id, caption, image`` (binary) in 8 files, cached
    under benchmarks/work/.
-2. Models, random weights (``scorers.dfn.synthetic.random_clip``; no model hub here,
+2. Models, random weights (``thresher.scorers.dfn.synthetic.random_clip``; no model hub here,
    and weights do not change the cost): ``tiny`` (2 + 2 layers of width 32, 32-pixel
    images: decoding dominates) and ``vit-b-32`` (OpenAI's ViT-B/32 shapes: 224-pixel
    images, the smallest CLIP DataComp filters with: the honest CPU number). The
@@ -98,7 +98,7 @@ def make_pairs(n: int, work: Path) -> Path:
 def make_model(size: str, work: Path) -> Path:
     out = work / "dfn-models" / size
     if not (out / "model.safetensors").exists():
-        from scorers.dfn.synthetic import random_clip
+        from thresher.scorers.dfn.synthetic import random_clip
 
         random_clip(out, size=size, words=WORDS, seed=0)
     return out
@@ -126,8 +126,8 @@ def worker_direct(cfg: dict) -> dict:
     import torch
 
     torch.set_num_threads(cfg["threads"])
-    from scorers.dfn import ClipScorer
-    from scorers.dfn.images import decode
+    from thresher.scorers.dfn import ClipScorer
+    from thresher.scorers.dfn.images import decode
 
     images, texts = _pairs(cfg["data"], cfg["pairs"])
     t = time.perf_counter()
@@ -155,10 +155,10 @@ def worker_direct(cfg: dict) -> dict:
 
 def worker_spark(cfg: dict) -> dict:
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    import jobs.builtins  # noqa: F401
-    from operators.base import StepContext
-    from operators.session import get_or_create_session
-    from scorers.dfn.operator import DfnScore
+    import thresher.jobs.builtins  # noqa: F401
+    from thresher.operators.base import StepContext
+    from thresher.operators.session import get_or_create_session
+    from thresher.scorers.dfn.operator import DfnScore
 
     cores = int(cfg["master"].split("[")[1].rstrip("]"))
     t = time.perf_counter()

@@ -172,8 +172,8 @@ def worker_thresher(cfg: dict) -> dict:
     import torch
 
     torch.set_num_threads(cfg["threads"])
-    import scorers
-    from scorers.fasttext import TorchFastText
+    import thresher.scorers as scorers
+    from thresher.scorers.fasttext import TorchFastText
 
     texts = _texts(cfg["data"], cfg["docs"])
     t = time.perf_counter()
@@ -201,7 +201,7 @@ def worker_profile(cfg: dict) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from scorers.fasttext import TorchFastText
+    from thresher.scorers.fasttext import TorchFastText
 
     texts = _texts(cfg["data"], cfg["docs"])
     model = TorchFastText.from_file(cfg["model"], device="cpu")
@@ -268,10 +268,10 @@ def _tree_cpu(pid: int) -> float:
 
 def worker_spark(cfg: dict) -> dict:
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    import jobs.builtins  # noqa: F401
-    from operators.base import StepContext
-    from operators.session import get_or_create_session
-    from scorers.fasttext.operator import FastTextScore
+    import thresher.jobs.builtins  # noqa: F401
+    from thresher.operators.base import StepContext
+    from thresher.operators.session import get_or_create_session
+    from thresher.scorers.fasttext.operator import FastTextScore
 
     cores = int(cfg["master"].split("[")[1].rstrip("]"))
     t = time.perf_counter()
@@ -295,7 +295,7 @@ def worker_spark(cfg: dict) -> dict:
     runs = [run() for _ in range(cfg["repeats"])]
     # Which thresher the Python workers imported (the --before-rev check).
     origin = spark.sparkContext.parallelize([0], 1).map(
-        lambda _: __import__("scorers.fasttext.tokens").__file__).collect()[0]
+        lambda _: __import__("thresher.scorers.fasttext.tokens", fromlist=["_"]).__file__).collect()[0]
     spark.stop()
     return {"docs": docs, "cores": cores, "partitions": partitions, "spark_startup_s": startup,
             "first": first, "runs": runs, "worker_scorers": origin}

@@ -75,9 +75,9 @@ def ensure_datatrove_venv() -> str:
 def run_thresher(spark, data: Path, out: Path, engine: str = "jvm") -> dict:
     """``engine``: ``jvm`` (the text metrics as Java UDFs, the default path) or ``sql``
     (the same metrics as Spark SQL expressions: spark.thresher.textUdfs=off)."""
-    import jobs.builtins  # noqa: F401
-    from operators import Recipe, run
-    from operators.text import udfs
+    import thresher.jobs.builtins  # noqa: F401
+    from thresher import Recipe, run
+    from thresher.operators.text import udfs
 
     recipe = Recipe.from_dict({
         "name": "bench-heuristics",
@@ -143,7 +143,7 @@ def main(argv=None) -> int:
     results.mkdir(parents=True, exist_ok=True)
     peer_docs = args.peer_docs or args.docs
 
-    from operators.session import get_or_create_session
+    from thresher.operators.session import get_or_create_session
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ["DT_NO_DUP_NGRAMS"] = "1"  # DataTrove runs exactly thresher's rule set

@@ -342,7 +342,7 @@ def check_normalisation(path: Path) -> dict:
 
 
 def _java() -> str | None:
-    from operators.session import java_version
+    from thresher.operators.session import java_version
 
     return str(java_version())
 

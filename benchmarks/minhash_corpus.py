@@ -19,7 +19,7 @@ documents share almost no word 5-gram. Then, as fractions of ``--docs``:
 * every other document is a singleton.
 
 Jaccard here is always on the shingle sets the benchmark scores against: word 5-grams
-(``dedup.minhash.reference.reference_shingles``) of :func:`normalise`, a pure-Python copy of
+(``thresher.dedup.minhash.reference.reference_shingles``) of :func:`normalise`, a pure-Python copy of
 thresher's default ``minhash_dedup`` normalisation (NFKC, lower case, ``\\p{P}`` -> space,
 whitespace collapsed, trimmed).
 
@@ -93,8 +93,8 @@ def normalise(text: str) -> str:
 
 def shingles(text: str, ngram: int = 5) -> set[bytes]:
     """Word n-gram shingles of the raw ``text`` after :func:`normalise` (thresher's sets)."""
-    from dedup.minhash.config import MinHashConfig
-    from dedup.minhash.reference import reference_shingles
+    from thresher.dedup.minhash.config import MinHashConfig
+    from thresher.dedup.minhash.reference import reference_shingles
 
     cfg = _CFG.get(ngram) or _CFG.setdefault(ngram, MinHashConfig(ngram=ngram))
     return reference_shingles(normalise(text), cfg)

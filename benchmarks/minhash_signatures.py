@@ -52,8 +52,8 @@ sys.path.insert(0, str(ROOT))
 from datasketch import MinHash  # noqa: E402
 from rensa import RMinHash  # noqa: E402
 
-from dedup.minhash import MinHashConfig, compute_signatures, reference_shingles, shingle_hash32  # noqa: E402
-from dedup.minhash.permutations import permutations  # noqa: E402
+from thresher.dedup.minhash import MinHashConfig, compute_signatures, reference_shingles, shingle_hash32  # noqa: E402
+from thresher.dedup.minhash.permutations import permutations  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

@@ -37,7 +37,7 @@ PARAMS = {"threshold": 0.8, "ngram": 5, "num_perm": 128, "mode": "mark"}
 
 
 def recipe_for(data: str, verify: bool, execution: str):
-    from operators import Recipe
+    from thresher.operators import Recipe
 
     return Recipe.from_dict({
         "name": "bench-minhash",
@@ -48,7 +48,7 @@ def recipe_for(data: str, verify: bool, execution: str):
 
 
 def run_one(spark, item: dict, execution: str) -> dict:
-    from operators import run
+    from thresher.operators import run
 
     recipe = recipe_for(item["data"], item["verify"], execution)
     start = time.time()
@@ -76,7 +76,7 @@ def run_one(spark, item: dict, execution: str) -> dict:
 def norm_sample(spark, data: str, n: int, path: str) -> None:
     from pyspark.sql import functions as F
 
-    from dedup.minhash.lsh import normalized
+    from thresher.dedup.minhash.lsh import normalized
 
     df = spark.read.parquet(data).orderBy("id").limit(n)
     df.select("id", "text", normalized(F.col("text"), lowercase=True, strip_punctuation=True,
@@ -94,8 +94,8 @@ def main(argv=None) -> int:
     plan = json.loads(Path(a.plan).read_text())
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    import jobs.builtins  # noqa: F401  (registers minhash_dedup without entry points)
-    from operators.session import get_or_create_session
+    import thresher.jobs.builtins  # noqa: F401  (registers minhash_dedup without entry points)
+    from thresher.operators.session import get_or_create_session
 
     t = time.perf_counter()
     spark = get_or_create_session(master="local[2]",

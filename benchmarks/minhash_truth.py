@@ -58,7 +58,7 @@ def _groups_of(labels: np.ndarray, out: list) -> None:
 
 
 def high_recall_pairs(norm: list[str]) -> np.ndarray:
-    from dedup.minhash import MinHashConfig, band_hashes, compute_signatures
+    from thresher.dedup.minhash import MinHashConfig, band_hashes, compute_signatures
 
     cfg = MinHashConfig(num_perm=HR_PERM, seed=HR_SEED, ngram=5)
     keys = band_hashes(compute_signatures(pa.array(norm, pa.string()), cfg), HR_BANDS, HR_ROWS)
@@ -158,7 +158,7 @@ _CFG = None
 
 def _shingles(norm_text: str) -> set:
     global _CFG
-    from dedup.minhash import MinHashConfig, reference_shingles
+    from thresher.dedup.minhash import MinHashConfig, reference_shingles
 
     if _CFG is None:
         _CFG = MinHashConfig(ngram=5)

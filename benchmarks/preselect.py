@@ -48,7 +48,7 @@ MIX = {"m1": 0.10, "m2": 0.30, "m3": 0.55, "m4": 0.80}      # astronomy share of
 
 def spark_session():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from operators.session import get_or_create_session
+    from thresher.operators.session import get_or_create_session
 
     return get_or_create_session(master="local[2]", app_name="bench-preselect",
                                  conf={"spark.sql.shuffle.partitions": "4"})
@@ -69,10 +69,10 @@ def write_pool(docs, bpc, path: Path, sample: set | None) -> None:
 
 def run_selection(spark, pool: Path, steps_before: list, name: str) -> dict:
     """Run the recipe (steps_before + strength, train, score); AUC and who was labelled."""
-    import jobs.builtins  # noqa: F401  - the operators, without installed entry points
-    from operators.recipe import Recipe
-    from operators.runner import run
-    from scorers.preselect.synthetic import auc
+    import thresher.jobs.builtins  # noqa: F401  - the operators, without installed entry points
+    from thresher.operators.recipe import Recipe
+    from thresher.operators.runner import run
+    from thresher.scorers.preselect.synthetic import auc
 
     model = str(WORK / f"{name}_selector.bin")
     steps = steps_before + [
@@ -113,7 +113,7 @@ def run_selection(spark, pool: Path, steps_before: list, name: str) -> dict:
 
 
 def planted(spark, docs) -> dict:
-    from scorers.preselect.synthetic import planted_bpc
+    from thresher.scorers.preselect.synthetic import planted_bpc
 
     rng = random.Random(1)
     sample = {d["id"] for d in docs if rng.random() < 0.25}
@@ -125,7 +125,7 @@ def planted(spark, docs) -> dict:
 def trained(spark, docs, steps: int) -> dict:
     import torch
 
-    from scorers.lm_loss.tiny import save, tiny_gpt2, train_lm, train_tokenizer
+    from thresher.scorers.lm_loss.tiny import save, tiny_gpt2, train_lm, train_tokenizer
 
     torch.set_num_threads(1)  # tiny matrices: a second thread only waits on a busy machine
     rng = random.Random(2)
@@ -153,9 +153,9 @@ def trained(spark, docs, steps: int) -> dict:
 def throughput(device: str, threads: list[int], quick: bool) -> list[dict]:
     import torch
 
-    from scorers.lm_loss.scorer import LMLossScorer, resolve_dtype
-    from scorers.lm_loss.tiny import tiny_gpt2, train_tokenizer
-    from scorers.preselect.synthetic import domain_corpus
+    from thresher.scorers.lm_loss.scorer import LMLossScorer, resolve_dtype
+    from thresher.scorers.lm_loss.tiny import tiny_gpt2, train_tokenizer
+    from thresher.scorers.preselect.synthetic import domain_corpus
 
     docs = domain_corpus(DOMAINS, per_domain=60, seed=9, words=(500, 700))
     texts = [d["text"] for d in docs]
@@ -278,7 +278,7 @@ def main() -> None:
     ap.add_argument("--device", default="cpu", help="also measure throughput here (cuda)")
     ap.add_argument("--skip-trained", action="store_true", help="planted losses only")
     args = ap.parse_args()
-    from scorers.preselect.synthetic import domain_corpus
+    from thresher.scorers.preselect.synthetic import domain_corpus
 
     WORK.mkdir(parents=True, exist_ok=True)
     per_domain = 300 if args.quick else 1000

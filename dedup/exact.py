@@ -41,8 +41,8 @@ from pydantic import Field, model_validator
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from operators.base import DropRule, Operator, OpParams, live, mark_drops
-from operators.registry import register
+from thresher.operators.base import DropRule, Operator, OpParams, live, mark_drops
+from thresher.operators.registry import register
 
 DUP_COUNT = "dup_count"
 

@@ -3,12 +3,12 @@
 A thresher shipped as a zip on ``spark-submit --py-files`` has no installed
 metadata, hence no entry points; jobs import this module instead.
 """
-import dedup.exact  # noqa: F401
-import dedup.minhash.operator  # noqa: F401
-import operators.select  # noqa: F401
-import operators.text  # noqa: F401
-import scorers.dfn.operator  # noqa: F401
-import scorers.fasttext.operator  # noqa: F401
-import scorers.fasttext.train_op  # noqa: F401
-import scorers.lm_loss.operator  # noqa: F401
-import scorers.preselect.operator  # noqa: F401
+import thresher.dedup.exact  # noqa: F401
+import thresher.dedup.minhash.operator  # noqa: F401
+import thresher.operators.select  # noqa: F401
+import thresher.operators.text  # noqa: F401
+import thresher.scorers.dfn.operator  # noqa: F401
+import thresher.scorers.fasttext.operator  # noqa: F401
+import thresher.scorers.fasttext.train_op  # noqa: F401
+import thresher.scorers.lm_loss.operator  # noqa: F401
+import thresher.scorers.preselect.operator  # noqa: F401

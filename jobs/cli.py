@@ -19,8 +19,8 @@ import json
 import sys
 import traceback
 
-from jobs import fasttext_train, preselect
-from operators.errors import UserError
+from thresher.jobs import fasttext_train, preselect
+from thresher.operators.errors import UserError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USER = 0, 1, 2
 
@@ -98,8 +98,8 @@ def _plan_options(args) -> dict | None:
 
 
 def _run_containment(args) -> None:
-    from dedup.containment import find_containment
-    from operators.errors import ContainmentInputError
+    from thresher.dedup.containment import find_containment
+    from thresher.operators.errors import ContainmentInputError
 
     csv_options = {}
     for item in args.csv_options:
@@ -117,9 +117,9 @@ def _run_containment(args) -> None:
 
 def describe_operators() -> list[dict]:
     """Every registered operator: name, kind, summary, and params (type, default, description)."""
-    import jobs.builtins  # noqa: F401  - registers the built-in operators
-    from operators.base import Filter
-    from operators.registry import all_operators
+    import thresher.jobs.builtins  # noqa: F401  - registers the built-in operators
+    from thresher.operators.base import Filter
+    from thresher.operators.registry import all_operators
 
     out = []
     for name, cls in all_operators().items():
@@ -164,9 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preselect":
             preselect.run(args)
             return EXIT_OK
-        import jobs.builtins  # noqa: F401
-        from operators.recipe import Recipe
-        from operators.runner import preflight, run
+        import thresher.jobs.builtins  # noqa: F401
+        from thresher.operators.recipe import Recipe
+        from thresher.operators.runner import preflight, run
 
         if args.command == "validate":
             recipe = Recipe.from_yaml(args.recipe, args.overrides)

@@ -45,8 +45,8 @@ def add_parser(sub) -> None:
 def run(args) -> None:
     from pydantic import ValidationError
 
-    from operators.errors import UserError
-    from scorers.fasttext.train import TrainConfig, train_classifier
+    from thresher.operators.errors import UserError
+    from thresher.scorers.fasttext.train import TrainConfig, train_classifier
 
     given = {dest: getattr(args, dest) for dest, *_ in _HYPER.values() if hasattr(args, dest)}
     if hasattr(args, "quantize"):

@@ -8,7 +8,7 @@ process group and stopped by PID.
 
 For people::
 
-    python -m jobs.local_cluster --workers 2 --cores 1     # prints the master URL; Ctrl-C stops it
+    python -m thresher.jobs.local_cluster --workers 2 --cores 1     # prints the master URL; Ctrl-C stops it
     spark-submit --master spark://127.0.0.1:PORT jobs/run_recipe.py recipes/quickstart.yaml
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from operators.errors import ThresherError
+from thresher.operators.errors import ThresherError
 
 
 def spark_home() -> str:

@@ -22,7 +22,7 @@ import sys
 
 if __name__ == "__main__":  # spark-submit from a source checkout: the repo root holds the packages
     try:
-        import operators  # noqa: F401
+        import thresher  # noqa: F401
     except ImportError:
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -81,7 +81,7 @@ def add_parser(sub) -> None:
 
 def parse_models(items: list[str]) -> dict[str, str]:
     """``["m1=PATH,m2=PATH", "m3=PATH"]`` -> ``{"m1": PATH, ...}``; errors name the item."""
-    from operators.errors import PreSelectError
+    from thresher.operators.errors import PreSelectError
 
     models: dict[str, str] = {}
     for item in (part.strip() for arg in items for part in arg.split(",")):
@@ -99,8 +99,8 @@ def parse_models(items: list[str]) -> dict[str, str]:
 
 def score_recipe(args) -> dict:
     """The recipe ``preselect score`` runs, as a dict (checked by ``Recipe.from_dict``)."""
-    from operators.errors import InputError
-    from scorers.preselect import check_models, load_benchmarks
+    from thresher.operators.errors import InputError
+    from thresher.scorers.preselect import check_models, load_benchmarks
 
     models = parse_models(args.models)
     benchmarks = os.path.abspath(args.benchmarks)
@@ -133,9 +133,9 @@ def score_recipe(args) -> dict:
 
 
 def run_score(args) -> None:
-    import jobs.builtins  # noqa: F401
-    from operators.recipe import Recipe
-    from operators.runner import run
+    import thresher.jobs.builtins  # noqa: F401
+    from thresher.operators.recipe import Recipe
+    from thresher.operators.runner import run
 
     recipe = Recipe.from_dict(score_recipe(args))
     run(recipe, use_recipe_master=not args.submitted)
@@ -144,9 +144,9 @@ def run_score(args) -> None:
 def run_train(args) -> None:
     from pydantic import ValidationError
 
-    from operators.errors import InputError, UserError
-    from operators.session import get_or_create_session
-    from scorers.preselect import balanced_examples, train_selector, training_config
+    from thresher.operators.errors import InputError, UserError
+    from thresher.operators.session import get_or_create_session
+    from thresher.scorers.preselect import balanced_examples, train_selector, training_config
 
     given = {dest: getattr(args, dest) for dest, *_ in _HYPER.values() if hasattr(args, dest)}
     try:
@@ -189,6 +189,6 @@ def run(args) -> None:
 
 
 if __name__ == "__main__":
-    from jobs.cli import main
+    from thresher.jobs.cli import main
 
     sys.exit(main(["preselect", *sys.argv[1:], "--submitted"]))

@@ -8,11 +8,11 @@ import os
 import sys
 
 try:
-    import operators  # noqa: F401  - installed, or shipped with --py-files
+    import thresher  # noqa: F401  - installed, or shipped with --py-files
 except ImportError:  # run from a source checkout: the repo root holds the packages
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jobs.cli import main  # noqa: E402
+from thresher.jobs.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(["run", *sys.argv[1:], "--submitted"]))

@@ -9,12 +9,12 @@
 
 import os
 
-from operators import Recipe, run
+from thresher import Recipe, run
 
 try:  # Databricks gives `spark` and `display`; locally, start Spark and print instead.
     spark  # noqa: B018
 except NameError:
-    from operators.session import get_or_create_session
+    from thresher.operators.session import get_or_create_session
     spark = get_or_create_session(master="local[*]")
 try:
     display  # noqa: B018

@@ -2,7 +2,7 @@
 
 Notebook use::
 
-    from operators import Recipe, run
+    from thresher import Recipe, run
     result = run("recipes/quickstart.yaml", overrides=["output.mode=overwrite"])
     display(result.stats)
 """
@@ -21,4 +21,4 @@ def __getattr__(name):
     if name in ("run", "RunResult"):
         from . import runner
         return getattr(runner, name)
-    raise AttributeError(f"module 'operators' has no attribute {name!r}")
+    raise AttributeError(f"module '{__name__}' has no attribute {name!r}")

@@ -130,7 +130,7 @@ class Operator:
         """Files this step writes when it runs that later steps read (a model it trains).
 
         A later step's params may name them although they do not exist yet when the
-        recipe is validated (``operators.models.will_exist``)."""
+        recipe is validated (``thresher.operators.models.will_exist``)."""
         return []
 
     def side_outputs(self, kept: DataFrame, run_id: str) -> list[SideOutput]:

@@ -31,7 +31,7 @@ _plugins_loaded = False
 # This package's own operator modules, imported even without installed metadata
 # (a zip on --py-files has no entry points). Operators of dedup/ and scorers/ come
 # through entry points, or through jobs/, which imports them explicitly.
-BUILTIN_MODULES = ("operators.text", "operators.select")
+BUILTIN_MODULES = ("thresher.operators.text", "thresher.operators.select")
 
 
 def register(name: str):

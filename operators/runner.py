@@ -8,7 +8,7 @@ re-checked. In ``staged`` mode (default) each step is materialised and timed; in
 
 Example::
 
-    from operators import run
+    from thresher.operators import run
     result = run("recipes/quickstart.yaml", overrides=["output.mode=overwrite"])
     result.stats.show()
 """

@@ -3,7 +3,7 @@
 
 A transformers ``CLIPModel`` directory (config, safetensors weights, a byte-level BPE
 tokenizer, the preprocessing config) of the ``tiny`` size of
-``scorers.dfn.synthetic.random_clip``: 2 layers of width 32 per tower, 32-pixel
+``thresher.scorers.dfn.synthetic.random_clip``: 2 layers of width 32 per tower, 32-pixel
 images. Its scores mean nothing; it exists so that the ``dfn_score`` / ``dfn_filter``
 examples and a recipe validate and run without a model download. For real filtering
 use a DFN or OpenAI CLIP checkpoint (see README, "DFN / CLIP").
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorers.dfn.synthetic import random_clip  # noqa: E402
+from thresher.scorers.dfn.synthetic import random_clip  # noqa: E402
 
 OUT = ROOT / "data" / "models" / "tiny_clip"
 WORDS = "a an the photo picture of on in with cat dog car tree house red blue green".split()

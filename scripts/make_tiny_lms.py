@@ -31,7 +31,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scorers.lm_loss.tiny import save, tiny_gpt2, train_lm, train_tokenizer  # noqa: E402
+from thresher.scorers.lm_loss.tiny import save, tiny_gpt2, train_lm, train_tokenizer  # noqa: E402
 
 OUT = ROOT / "data" / "models"
 MIX = {"tiny_lm_a": 0.0, "tiny_lm_b": 0.35, "tiny_lm_c": 0.7}  # share of reference docs

@@ -13,7 +13,7 @@ os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 
 @pytest.fixture(scope="session")
 def spark():
-    from operators.session import get_or_create_session
+    from thresher.operators.session import get_or_create_session
 
     session = get_or_create_session(
         master="local[2]",

@@ -31,8 +31,8 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from operators.errors import ContainmentInputError, TableReadError
-from operators.io.fs import get_fs, walk_files
+from thresher.operators.errors import ContainmentInputError, TableReadError
+from thresher.operators.io.fs import get_fs, walk_files
 
 from .csv_meta import _load, _store, compute_csv_stats
 from .delta_meta import inspect_delta

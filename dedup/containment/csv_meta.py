@@ -19,10 +19,10 @@ import uuid
 
 from pyspark.sql import functions as F
 
-from operators.errors import TableReadError, ThresherError
-from operators.io import read_input
-from operators.io.fs import get_fs
-from operators.io.parquet import data_files
+from thresher.operators.errors import TableReadError, ThresherError
+from thresher.operators.io import read_input
+from thresher.operators.io.fs import get_fs
+from thresher.operators.io.parquet import data_files
 
 from .canonical import canonical, col_ref
 from .stats import ColumnStats, TableStats, stats_from_json, stats_to_json, to_value

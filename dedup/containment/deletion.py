@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import csv
 
-from operators.errors import ContainmentInputError, OutputError
-from operators.io.fs import get_fs
+from thresher.operators.errors import ContainmentInputError, OutputError
+from thresher.operators.io.fs import get_fs
 
 from .plan import PlanConfig, PlanTable, plan_deletions
 from .rebuild import selection
@@ -91,7 +91,7 @@ def build_plan(spark, tables: dict[str, TableInfo], contained: list[tuple[str, s
             "reads_per_month": plan_tables[child].reads_per_month})
     doc = {
         "advice_only": "nothing was deleted or moved; rebuild a table with "
-                       "dedup.containment.rebuild.rebuild(spark, entry, out_dir=...)",
+                       "thresher.dedup.containment.rebuild.rebuild(spark, entry, out_dir=...)",
         "solver": result.solver,
         "scan_bytes_per_second": rate, "scan_rate_source": source,
         "reads_source": "uniform (1 a month)" if reads is None else "access log",

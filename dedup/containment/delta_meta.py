@@ -21,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from operators.errors import TableReadError
-from operators.io.delta import delta_uri
-from operators.io.parquet import read_footer
+from thresher.operators.errors import TableReadError
+from thresher.operators.io.delta import delta_uri
+from thresher.operators.io.parquet import read_footer
 
 from .parquet_meta import fold_distinct
 from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pyspark.sql import DataFrame
 
-from operators.io import read_input
+from thresher.operators.io import read_input
 
 from .catalog import read_catalog
 from .csv_meta import read_csv

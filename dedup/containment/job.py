@@ -5,7 +5,7 @@ This is the Python API for notebooks; ``thresher containment`` and
 or the content stage needs it (a running session, e.g. a notebook's, is reused).
 Example::
 
-    from dedup.containment import find_containment
+    from thresher.dedup.containment import find_containment
     result = find_containment(["/lake"], out="/tmp/contain", sample_rows=64, verify="exact")
     result.contained            # [('/lake/orders_2024', '/lake/orders'), ...]
     result.edges_df(spark).show()
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from operators.errors import ContainmentInputError
+from thresher.operators.errors import ContainmentInputError
 
 from .config import ContainmentConfig
 from .content import ContentOutcome, run_content
@@ -92,7 +92,7 @@ def _lazy_session(spark) -> Callable:
 
     def get():
         if held[0] is None:
-            from operators.session import get_or_create_session
+            from thresher.operators.session import get_or_create_session
             held[0] = get_or_create_session(app_name="thresher-containment")
         return held[0]
     return get

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from operators.errors import TableReadError
-from operators.io.fs import get_fs
+from thresher.operators.errors import TableReadError
+from thresher.operators.io.fs import get_fs
 
 from .catalog import inspect_catalog
 from .config import ContainmentConfig

@@ -20,9 +20,9 @@ from urllib.parse import unquote
 import pyarrow as pa
 import pyarrow.types as pat
 
-from operators.errors import TableReadError
-from operators.io.fs import FileInfo
-from operators.io.parquet import data_files, read_footer
+from thresher.operators.errors import TableReadError
+from thresher.operators.io.fs import FileInfo
+from thresher.operators.io.parquet import data_files, read_footer
 
 from .parquet_pages import chunk_pages, trusted_entries
 from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value

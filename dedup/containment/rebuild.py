@@ -23,7 +23,7 @@ from decimal import Decimal
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from operators.io import read_input
+from thresher.operators.io import read_input
 
 from .canonical import canonical, canonical_columns, col_ref
 from .catalog import read_catalog

@@ -16,9 +16,9 @@ import posixpath
 
 import pyarrow.parquet as pq
 
-from operators.errors import ContainmentInputError, OutputError
-from operators.io.fs import get_fs, is_hidden, staging_cleanup
-from operators.io.parquet import STAGING, new_run_tag, recover, sibling, swap_in
+from thresher.operators.errors import ContainmentInputError, OutputError
+from thresher.operators.io.fs import get_fs, is_hidden, staging_cleanup
+from thresher.operators.io.parquet import STAGING, new_run_tag, recover, sibling, swap_in
 
 from .edges import Edge, edges_table
 from .svg import containment_svg

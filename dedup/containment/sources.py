@@ -22,9 +22,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from operators.errors import ContainmentInputError, OutputError
-from operators.io.delta import is_delta_table
-from operators.io.fs import get_fs, is_hidden, walk_files
+from thresher.operators.errors import ContainmentInputError, OutputError
+from thresher.operators.io.delta import is_delta_table
+from thresher.operators.io.fs import get_fs, is_hidden, walk_files
 
 FORMATS = ("parquet", "delta", "csv", "catalog")
 _EXTENSIONS = {".parquet": "parquet", ".parq": "parquet", ".pq": "parquet", ".csv": "csv"}

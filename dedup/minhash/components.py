@@ -61,8 +61,8 @@ from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import AtomicType
 
-from operators.errors import ConvergenceError, InputError
-from operators.io.fs import get_fs
+from thresher.operators.errors import ConvergenceError, InputError
+from thresher.operators.io.fs import get_fs
 
 __all__ = ["COMPONENT", "NODE", "ComponentsResult", "RoundStats", "connected_components"]
 

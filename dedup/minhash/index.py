@@ -23,10 +23,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
 
-from dedup.minhash.lsh import BANDS
-from operators.errors import InputError
-from operators.io import get_fs, read_input
-from operators.io.delta import committed_runs, is_delta_table
+from thresher.dedup.minhash.lsh import BANDS
+from thresher.operators.errors import InputError
+from thresher.operators.io import get_fs, read_input
+from thresher.operators.io.delta import committed_runs, is_delta_table
 
 INDEX_SCHEMA = StructType([
     StructField("id", StringType(), False), StructField("band", IntegerType(), False),

@@ -20,9 +20,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StructField, StructType
 
-from dedup.minhash.config import MinHashConfig
-from operators.text import udfs
-from operators.text.normalize import unicode_normalize
+from thresher.dedup.minhash.config import MinHashConfig
+from thresher.operators.text import udfs
+from thresher.operators.text.normalize import unicode_normalize
 
 NORM = "_thresher_mh_norm"
 BANDS = "bands"
@@ -36,7 +36,7 @@ def normalized(text: Column, *, lowercase: bool, strip_punctuation: bool,
     punctuation removal as asked. ``jvm_udf``: Unicode normalisation and the last
     step (punctuation and whitespace runs to one space, trim) by the compiled
     ``thresher_unicode_form`` and ``thresher_shingle_text`` (registered by
-    ``operators.text.udfs.enable``), equal to ICU through ``reflect`` and the regexes."""
+    ``thresher.operators.text.udfs.enable``), equal to ICU through ``reflect`` and the regexes."""
     if unicode_form != "none":
         text = unicode_normalize(text, unicode_form, jvm_udf=jvm_udf)
     if lowercase:
@@ -61,9 +61,9 @@ def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig) -> DataFrame:
         import numpy as np
         import pyarrow as pa
 
-        from dedup.minhash.bands import band_hashes
-        from dedup.minhash.config import MinHashConfig
-        from dedup.minhash.signatures import compute_signatures
+        from thresher.dedup.minhash.bands import band_hashes
+        from thresher.dedup.minhash.config import MinHashConfig
+        from thresher.dedup.minhash.signatures import compute_signatures
 
         worker_cfg = MinHashConfig(**config)
         for batch in batches:
@@ -106,8 +106,8 @@ def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
     def jaccard(batches):
         import pyarrow as pa
 
-        from dedup.minhash.config import MinHashConfig
-        from dedup.minhash.reference import jaccard
+        from thresher.dedup.minhash.config import MinHashConfig
+        from thresher.dedup.minhash.reference import jaccard
 
         worker_cfg = MinHashConfig(**config)
         for batch in batches:

@@ -19,16 +19,16 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from dedup.minhash.components import connected_components
-from dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
-from dedup.minhash.index import ANCHOR, index_config, index_matches, index_rows, read_index
-from dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
-from dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
-from operators.io.fs import get_fs
-from operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
-from operators.errors import InputError, RecipeError
-from operators.registry import register
-from operators.text import udfs
+from thresher.dedup.minhash.components import connected_components
+from thresher.dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
+from thresher.dedup.minhash.index import ANCHOR, index_config, index_matches, index_rows, read_index
+from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
+from thresher.dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
+from thresher.operators.io.fs import get_fs
+from thresher.operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
+from thresher.operators.errors import InputError, RecipeError
+from thresher.operators.registry import register
+from thresher.operators.text import udfs
 
 DUP_CLUSTER, DUP_KEEP = "dup_cluster", "dup_keep"
 _CLUSTER, _KEEP, _SIZE = "_thresher_mh_cluster", "_thresher_mh_keep", "_thresher_mh_size"

@@ -1,7 +1,7 @@
 """Pure-Python shingling: the specification the numba kernel is tested against."""
 from __future__ import annotations
 
-from dedup.minhash.config import MinHashConfig
+from thresher.dedup.minhash.config import MinHashConfig
 
 
 def reference_shingles(text: str | None, cfg: MinHashConfig) -> set[bytes]:

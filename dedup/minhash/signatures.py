@@ -13,10 +13,10 @@ empty text has no shingle: its signature is all ``0xFFFFFFFF`` (datasketch's emp
 MinHash); the runner drops those rows before this stage anyway.
 
 Each shingle is hashed with MurmurHash3 x86_32, seed 0 (``hashing.shingle_hash32``),
-then permuted per :mod:`dedup.minhash.permutations` (datasketch's ``affine32`` or
+then permuted per :mod:`thresher.dedup.minhash.permutations` (datasketch's ``affine32`` or
 ``legacy`` scheme) and min-reduced. The result equals, bit for bit,
 ``datasketch.MinHash(num_perm, seed=seed, hashfunc=shingle_hash32, scheme=scheme)``
-updated with :func:`dedup.minhash.reference.reference_shingles` (tests check it).
+updated with :func:`thresher.dedup.minhash.reference.reference_shingles` (tests check it).
 
 Memory is bounded: shingle hashes go through a fixed buffer of ``_CHUNK`` values
 that is folded into the signature when full, so a 5 MB text costs one linear pass.
@@ -29,12 +29,12 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
-from dedup.minhash.bands import band_hashes
-from dedup.minhash.config import MinHashConfig
-from dedup.minhash.hashing import SHINGLE_HASH_SEED, fmix32, murmur3_32_slice, shingle_hash32
-from dedup.minhash.permutations import permutations
-from operators.arrow import utf8_buffers
-from operators.errors import InputError
+from thresher.dedup.minhash.bands import band_hashes
+from thresher.dedup.minhash.config import MinHashConfig
+from thresher.dedup.minhash.hashing import SHINGLE_HASH_SEED, fmix32, murmur3_32_slice, shingle_hash32
+from thresher.dedup.minhash.permutations import permutations
+from thresher.operators.arrow import utf8_buffers
+from thresher.operators.errors import InputError
 
 __all__ = ["EMPTY_HASH", "band_hashes", "compute_signatures", "shingle_hash32"]
 

@@ -22,7 +22,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from operators.io.fs import get_fs
+from thresher.operators.io.fs import get_fs
 
 
 def input_fingerprint(docs: DataFrame) -> str:

@@ -32,7 +32,7 @@ _CONTROLS = r"[\x{00}-\x{08}\x{0e}-\x{1f}\x{7f}-\x{84}\x{86}-\x{9f}]+"
 def unicode_normalize(text: Column, form: str, *, jvm_udf: bool = False) -> Column:
     """``unicodedata.normalize(form, text)`` in the JVM (null stays null). ``jvm_udf``:
     by the compiled ``thresher_unicode_form`` (same ICU data, no reflective call per
-    row; registered by ``operators.text.udfs.enable``)."""
+    row; registered by ``thresher.operators.text.udfs.enable``)."""
     if jvm_udf:
         from . import udfs  # udfs imports nothing of this module; lazily all the same
 

@@ -8,7 +8,7 @@ cannot be decoded. Images are decoded and preprocessed with PIL and numpy
 
 Example::
 
-    from scorers.dfn import ClipScorer
+    from thresher.scorers.dfn import ClipScorer
     scorer = ClipScorer.from_pretrained("models/clip-vit-b-32", device="auto")
     scores = scorer.score(image_bytes, captions, batch_size=64)
 """
@@ -28,4 +28,4 @@ def __getattr__(name):
     if name == "random_clip":
         from .synthetic import random_clip
         return random_clip
-    raise AttributeError(f"module 'scorers.dfn' has no attribute {name!r}")
+    raise AttributeError(f"module '{__name__}' has no attribute {name!r}")

@@ -34,7 +34,7 @@ from functools import partial
 import numpy as np
 import torch
 
-from operators.errors import ModelFileError
+from thresher.operators.errors import ModelFileError
 
 from ..device import resolve_device
 from .images import Preprocess, decode

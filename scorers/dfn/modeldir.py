@@ -24,7 +24,7 @@ import struct
 import zipfile
 from dataclasses import dataclass
 
-from operators.errors import ModelFileError
+from thresher.operators.errors import ModelFileError
 
 from .images import CLIP_MEAN, CLIP_STD, Preprocess
 

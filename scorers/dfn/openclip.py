@@ -21,7 +21,7 @@ import os
 import torch
 from PIL import Image
 
-from operators.errors import MissingDependencyError, ModelFileError
+from thresher.operators.errors import MissingDependencyError, ModelFileError
 
 from .images import CLIP_MEAN, CLIP_STD, Preprocess
 

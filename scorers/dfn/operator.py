@@ -4,7 +4,7 @@ The score of a row is the cosine similarity of its image's and its caption's CLI
 embeddings (``scorers/dfn/model.py``), the number DataComp's "CLIP score" baselines
 and DFN's filtering networks keep rows by. The model is checked when the recipe is
 validated, before Spark starts (a missing or broken directory is named); at run time
-it is shipped to the executors once (``operators.models.ship_dir``: a local directory
+it is shipped to the executors once (``thresher.operators.models.ship_dir``: a local directory
 travels as an archive that every executor unpacks, so a driver-local path works on a
 cluster) and loaded once per Python worker, on the worker's GPU when torch sees one.
 Rows go through ``mapInArrow``: each Arrow batch's images are decoded on as many
@@ -43,12 +43,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, DoubleType, StringType, StructField, StructType
 
-from operators.base import DROP_REASON, DropRule, Operator, OpParams, mark_drops
-from operators.arrow import live_rows
-from operators.errors import ColumnContractError
-from operators.models import ShippedFile, load_once, ship_dir, ship_file
-from operators.registry import register
-from operators.select import Select
+from thresher.operators.base import DROP_REASON, DropRule, Operator, OpParams, mark_drops
+from thresher.operators.arrow import live_rows
+from thresher.operators.errors import ColumnContractError
+from thresher.operators.models import ShippedFile, load_once, ship_dir, ship_file
+from thresher.operators.registry import register
+from thresher.operators.select import Select
 
 from .images import MISSING, UNDECODABLE
 
@@ -228,7 +228,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     import numpy as np
     import pyarrow as pa
 
-    from scorers.device import resolve_device
+    from thresher.scorers.device import resolve_device
 
     config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     model = load_once(("dfn", *shipped.version, config["device"], config["architecture"]),

@@ -8,7 +8,7 @@ directly (``modelfile.py``), so executors need torch and numba but not ``fasttex
 
 Example::
 
-    from scorers.fasttext import TorchFastText
+    from thresher.scorers.fasttext import TorchFastText
     model = TorchFastText.from_file("data/models/quality.ftz", device="auto")
     probs = model.predict_proba(["A well written paragraph.", "buy now!!!"])
 """
@@ -23,4 +23,4 @@ def __getattr__(name):
     if name in ("TorchFastText", "resolve_device"):
         from . import model
         return getattr(model, name)
-    raise AttributeError(f"module 'scorers.fasttext' has no attribute {name!r}")
+    raise AttributeError(f"module '{__name__}' has no attribute {name!r}")

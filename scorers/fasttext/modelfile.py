@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from operators.errors import ModelFileError
+from thresher.operators.errors import ModelFileError
 
 MAGIC = 793712314
 VERSIONS = (11, 12)

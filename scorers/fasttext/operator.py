@@ -2,7 +2,7 @@
 
 The model file is checked when the recipe is validated (it exists, is a supervised
 fastText model, has the labels asked for), before Spark starts. At run time it is
-shipped to the executors once (``operators.models.ship_file``), loaded once per
+shipped to the executors once (``thresher.operators.models.ship_file``), loaded once per
 Python worker as a ``TorchFastText`` (on the worker's GPU when torch sees one), and
 applied to whole Arrow batches through ``mapInArrow``: the numba kernel hashes a
 batch's texts, torch sums their rows and classifies them ``batch_size`` texts at a
@@ -32,12 +32,12 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pyspark.sql import DataFrame
 from pyspark.sql.types import DoubleType, StructField, StructType
 
-from operators.base import DROP_REASON, Operator, OpParams
-from operators.arrow import live_rows
-from operators.errors import ModelFileError
-from operators.models import ShippedFile, file_version, load_once, ship_file, will_exist
-from operators.registry import register
-from operators.select import Select
+from thresher.operators.base import DROP_REASON, Operator, OpParams
+from thresher.operators.arrow import live_rows
+from thresher.operators.errors import ModelFileError
+from thresher.operators.models import ShippedFile, file_version, load_once, ship_file, will_exist
+from thresher.operators.registry import register
+from thresher.operators.select import Select
 
 from .modelfile import ModelFile, read_model
 
@@ -218,7 +218,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     import numpy as np
     import pyarrow as pa
 
-    from scorers.device import resolve_device
+    from thresher.scorers.device import resolve_device
 
     config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     model = load_once(("fasttext", *shipped.version, config["device"]),

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 
-from operators.arrow import string_chunks, utf8_buffers
+from thresher.operators.arrow import string_chunks, utf8_buffers
 
 from .modelfile import ModelFile
 from .tokens import EOS, LABEL_PREFIX, _batch_rows, _fill_words, build_table

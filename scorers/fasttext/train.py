@@ -9,7 +9,7 @@ text or a null label are skipped and counted.
 
 Example::
 
-    from scorers.fasttext.train import TrainConfig, train_classifier
+    from thresher.scorers.fasttext.train import TrainConfig, train_classifier
     report = train_classifier("data/train.parquet", "out/quality.bin",
                               TrainConfig(epoch=3, word_ngrams=2))
     report["eval"]["labels"]["__label__hq"]["precision"]
@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from operators.errors import InputError, MissingDependencyError
+from thresher.operators.errors import InputError, MissingDependencyError
 
 LABEL_PREFIX = "__label__"
 _SPACE = re.compile(r"\s")

@@ -38,9 +38,9 @@ from pydantic import Field, field_validator, model_validator
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from operators.base import Operator, OpParams
-from operators.errors import InputError
-from operators.registry import register
+from thresher.operators.base import Operator, OpParams
+from thresher.operators.errors import InputError
+from thresher.operators.registry import register
 
 from .train import LABEL_PREFIX, TrainConfig, check_trainable, fit_classifier, one_line
 

@@ -6,7 +6,7 @@ character; the ``lm_loss`` operator adds them as columns (``operator.py``).
 
 Example::
 
-    from scorers.lm_loss import LMLossScorer
+    from thresher.scorers.lm_loss import LMLossScorer
     scorer = LMLossScorer.from_pretrained("models/m1", block_size=1024, stride=512)
     scorer.score(["A document.", "Another one."]).bpc
 """
@@ -19,4 +19,4 @@ def __getattr__(name):
     if name in __all__:
         from . import scorer
         return getattr(scorer, name)
-    raise AttributeError(f"module 'scorers.lm_loss' has no attribute {name!r}")
+    raise AttributeError(f"module '{__name__}' has no attribute {name!r}")

@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from operators.errors import ModelFileError
+from thresher.operators.errors import ModelFileError
 
 WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
            "pytorch_model.bin.index.json")

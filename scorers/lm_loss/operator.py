@@ -2,7 +2,7 @@
 
 The model folder (``save_pretrained``'s: config, weights, tokenizer) is checked when
 the recipe is validated, before Spark starts; at run time it is shipped to the
-executors once (``operators.models.ship_dir``), loaded once per Python worker
+executors once (``thresher.operators.models.ship_dir``), loaded once per Python worker
 (bfloat16 on the worker's GPU when torch sees one, float32 on the CPU) and applied
 to whole Arrow batches through ``mapInArrow``: ``scorers/lm_loss/scorer.py`` has the
 windowing, batching and numbers.
@@ -40,10 +40,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
-from operators.base import DROP_REASON, DropRule, Operator, OpParams, live, mark_drops
-from operators.errors import ModelFileError
-from operators.models import ShippedFile, load_once, ship_dir
-from operators.registry import register
+from thresher.operators.base import DROP_REASON, DropRule, Operator, OpParams, live, mark_drops
+from thresher.operators.errors import ModelFileError
+from thresher.operators.models import ShippedFile, load_once, ship_dir
+from thresher.operators.registry import register
 
 from .modeldir import check_model_dir
 
@@ -177,7 +177,7 @@ def score_batches(batches, shipped: ShippedFile, tokenizer: ShippedFile | None, 
     import numpy as np
     import pyarrow as pa
 
-    from scorers.device import resolve_device
+    from thresher.scorers.device import resolve_device
 
     config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     key = ("lm_loss", *shipped.version, tokenizer.version if tokenizer else None,

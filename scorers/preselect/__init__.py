@@ -13,8 +13,8 @@ The losses come from ``scorers/lm_loss`` (the ``lm_loss`` step), the selection f
 
 Example::
 
-    from scorers.preselect import balanced_examples, load_benchmarks, train_selector
-    from scorers.preselect import with_predictive_strength
+    from thresher.scorers.preselect import balanced_examples, load_benchmarks, train_selector
+    from thresher.scorers.preselect import with_predictive_strength
     scored = with_predictive_strength(df, load_benchmarks("scores.yaml"))
     train_selector(balanced_examples(scored, score="predictive_strength"), "selector.bin")
 """

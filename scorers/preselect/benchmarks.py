@@ -24,7 +24,7 @@ import re
 
 import yaml
 
-from operators.errors import PreSelectError
+from thresher.operators.errors import PreSelectError
 
 MIN_MODELS = 3
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -32,8 +32,8 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
-from operators.errors import PreSelectError
-from scorers.fasttext.train import LABEL_PREFIX, TrainConfig, fit_classifier, one_line
+from thresher.operators.errors import PreSelectError
+from thresher.scorers.fasttext.train import LABEL_PREFIX, TrainConfig, fit_classifier, one_line
 
 POSITIVE, NEGATIVE = "pos", "neg"
 PRESELECT_TRAINING = dict(epoch=3, lr=0.1, word_ngrams=2)

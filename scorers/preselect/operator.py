@@ -26,10 +26,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from operators.base import DROP_REASON, Operator, OpParams, live
-from operators.errors import PreSelectError
-from operators.registry import register
-from scorers.fasttext.train import check_trainable
+from thresher.operators.base import DROP_REASON, Operator, OpParams, live
+from thresher.operators.errors import PreSelectError
+from thresher.operators.registry import register
+from thresher.scorers.fasttext.train import check_trainable
 
 from .benchmarks import load_benchmarks
 from .examples import balanced_examples, fit_selector, training_config

@@ -8,9 +8,9 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from dedup.exact import ExactDedup
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from operators.registry import get_operator
+from thresher.dedup.exact import ExactDedup
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.registry import get_operator
 
 INTERNAL = f"{DROP_REASON} string, {DROP_STEP} int, {DROP_DETAIL} string"
 SCHEMA = f"id long, text string, q double, {INTERNAL}"

@@ -9,8 +9,8 @@ import pytest
 
 from pyspark.sql import functions as F
 
-from jobs.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USER, main
-from operators import Operator, register, runner
+from thresher.jobs.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USER, main
+from thresher.operators import Operator, register, runner
 
 RECIPE = """
 name: cli

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from jobs.local_cluster import LocalCluster
-from jobs.package import build_zip
+from thresher.jobs.local_cluster import LocalCluster
+from thresher.jobs.package import build_zip
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -86,8 +86,8 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
     zip_path = build_zip(str(tmp_path / "dist"))
     probe = tmp_path / "probe.py"
     probe.write_text(textwrap.dedent("""
-        import operators, jobs.builtins
-        print("THRESHER_FROM", operators.__file__)
+        import thresher.operators, thresher.jobs.builtins
+        print("THRESHER_FROM", thresher.operators.__file__)
     """))
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -95,7 +95,7 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
     proc = subprocess.run(submit + [str(probe)], cwd=outside, env=env(), capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"THRESHER_FROM {zip_path}" in proc.stdout or ".zip/operators" in proc.stdout, proc.stdout
+    assert f"THRESHER_FROM {zip_path}" in proc.stdout or ".zip/thresher/operators" in proc.stdout, proc.stdout
 
     run_recipe = tmp_path / "run_recipe.py"  # the job file alone, outside the repo
     run_recipe.write_text((REPO / "jobs" / "run_recipe.py").read_text())
@@ -113,8 +113,8 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
 
 SHIPPING_DRIVER = """
 import json, os, sys
-import scorers.fasttext.operator as fasttext_operator
-from operators import Recipe, run
+import thresher.scorers.fasttext.operator as fasttext_operator
+from thresher import Recipe, run
 from pyspark.sql import SparkSession
 
 real_ship = fasttext_operator.ship_file
@@ -148,7 +148,7 @@ def test_model_file_is_shipped_to_executors(cluster, tmp_path):
 
     import numpy as np
 
-    from scorers.fasttext import TorchFastText
+    from thresher.scorers.fasttext import TorchFastText
 
     bundled = REPO / "data" / "models" / "quality.ftz"
     model = tmp_path / "driver_only" / "quality.ftz"
@@ -200,8 +200,8 @@ def test_containment_same_verdicts_local_and_cluster(cluster, tmp_path):
 
 DIR_SHIPPING_DRIVER = """
 import json, shutil, sys
-import scorers.dfn.operator as dfn_operator
-from operators import Recipe, run
+import thresher.scorers.dfn.operator as dfn_operator
+from thresher import Recipe, run
 from pyspark.sql import SparkSession
 
 real_ship = dfn_operator.ship_dir
@@ -240,7 +240,7 @@ def test_model_directory_is_shipped_to_executors(cluster, tmp_path):
     import pyarrow.parquet as pq
     from PIL import Image
 
-    from scorers.dfn import ClipScorer
+    from thresher.scorers.dfn import ClipScorer
 
     bundled = REPO / "data" / "models" / "tiny_clip"
     model = tmp_path / "driver_only" / "tiny_clip"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.cli import EXIT_OK, EXIT_USER, main
+from thresher.jobs.cli import EXIT_OK, EXIT_USER, main
 
 pytest.importorskip("fasttext")
 pytest.importorskip("transformers")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-import jobs.builtins  # noqa: F401
-from operators.recipe import Recipe
-from operators.runner import preflight
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.recipe import Recipe
+from thresher.operators.runner import preflight
 
 RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("*.yaml"))
 

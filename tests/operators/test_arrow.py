@@ -4,8 +4,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from operators.arrow import string_chunks, utf8_buffers
-from operators.errors import InputError
+from thresher.operators.arrow import string_chunks, utf8_buffers
+from thresher.operators.errors import InputError
 
 
 def _texts(arr):

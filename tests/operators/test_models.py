@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from operators import models
-from operators.models import ShippedFile, load_once, ship_dir, ship_file
+from thresher.operators import models
+from thresher.operators.models import ShippedFile, load_once, ship_dir, ship_file
 
 
 def test_load_once_caches_by_key_and_keeps_a_few():

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-import jobs.builtins  # noqa: F401
-from operators.errors import RecipeError, UnknownOperatorError
-from operators.recipe import Recipe
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.errors import RecipeError, UnknownOperatorError
+from thresher.operators.recipe import Recipe
 
 
 def write(tmp_path, body: str, name="r.yaml"):

@@ -7,11 +7,11 @@ import textwrap
 import pytest
 import yaml
 
-import jobs.builtins  # noqa: F401
-from operators.base import Operator, OpParams
-from operators.errors import DuplicateOperatorError, UnknownOperatorError
-from operators.recipe import Recipe
-from operators.registry import all_operators, get_operator, register
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.base import Operator, OpParams
+from thresher.operators.errors import DuplicateOperatorError, UnknownOperatorError
+from thresher.operators.recipe import Recipe
+from thresher.operators.registry import all_operators, get_operator, register
 
 
 def docstring_examples(cls) -> list[dict]:

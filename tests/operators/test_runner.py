@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-import jobs.builtins  # noqa: F401
-from operators.base import Operator, OpParams
-from operators.errors import ColumnContractError, InputError, OutputExistsError
-from operators.recipe import Recipe
-from operators.registry import register
-from operators.runner import run
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.base import Operator, OpParams
+from thresher.operators.errors import ColumnContractError, InputError, OutputExistsError
+from thresher.operators.recipe import Recipe
+from thresher.operators.registry import register
+from thresher.operators.runner import run
 
 LONG = "the quick brown fox jumps over the lazy dog and then it runs to the river bank with a friend"
 OTHER = "a completely different sentence about data lakes and the tables that live inside them today"

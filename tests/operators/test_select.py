@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from operators.registry import get_operator
-from operators.select import Select
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.registry import get_operator
+from thresher.operators.select import Select
 
 SCHEMA = (f"id long, text string, score double, {DROP_REASON} string, {DROP_STEP} int, "
           f"{DROP_DETAIL} string")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from operators import session
-from operators.errors import MissingDependencyError
+from thresher.operators import session
+from thresher.operators.errors import MissingDependencyError
 
 
 def test_missing_java_says_how_to_install(monkeypatch, tmp_path):

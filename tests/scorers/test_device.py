@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from scorers import device as dev
+from thresher.scorers import device as dev
 
 
 def test_addresses_map_to_torch_indices():
@@ -60,7 +60,7 @@ def test_auto_outside_a_task_and_without_cuda(monkeypatch):
 
 
 def test_scorers_share_the_resolver():
-    from scorers.dfn import model as dfn_model
-    from scorers.fasttext import model as ft_model
-    from scorers.lm_loss import scorer as lm_scorer
+    from thresher.scorers.dfn import model as dfn_model
+    from thresher.scorers.fasttext import model as ft_model
+    from thresher.scorers.lm_loss import scorer as lm_scorer
     assert dfn_model.resolve_device is ft_model.resolve_device is lm_scorer.resolve_device is dev.resolve_device

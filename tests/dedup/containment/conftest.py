@@ -20,7 +20,7 @@ def stats_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def lake_run(spark, lake, stats_cache, tmp_path_factory):
-    from dedup.containment import find_containment
+    from thresher.dedup.containment import find_containment
 
     root, truth = lake
     out = tmp_path_factory.mktemp("contain") / "out"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pyspark.sql import types as T
 
-from dedup.containment.canonical import canonical_columns, projection_hash, row_hash, row_key
+from thresher.dedup.containment.canonical import canonical_columns, projection_hash, row_hash, row_key
 
 
 def _canon(df, names):
@@ -98,7 +98,7 @@ def test_row_key_dates_as_days(spark):
 
 
 def test_expression_cache_shares_columns_across_tables_of_one_signature(spark):
-    from dedup.containment.canonical import ExpressionCache
+    from thresher.dedup.containment.canonical import ExpressionCache
 
     a = spark.createDataFrame([(1, "x"), (2, None)], "ID bigint, s string")
     b = spark.createDataFrame([(2, None), (3, "y")], "ID bigint, s string")

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.containment import find_containment
-from dedup.containment.catalog import discover_catalog, inspect_catalog
-from dedup.containment.stats import to_value
-from jobs.cli import EXIT_OK, EXIT_USER, main
-from operators.errors import ContainmentInputError
+from thresher.dedup.containment import find_containment
+from thresher.dedup.containment.catalog import discover_catalog, inspect_catalog
+from thresher.dedup.containment.stats import to_value
+from thresher.jobs.cli import EXIT_OK, EXIT_USER, main
+from thresher.operators.errors import ContainmentInputError
 
 from .lakegen import base_frame, write_parquet
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from jobs.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USER, main
+from thresher.jobs.cli import EXIT_OK, EXIT_RUNTIME, EXIT_USER, main
 
 
 def test_cli_runs_and_summarises(spark, lake, stats_cache, tmp_path, capsys):
@@ -35,7 +35,7 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
 
 
 def test_cli_runtime_failure_exit_1(tmp_path, capsys, monkeypatch):
-    import dedup.containment as containment
+    import thresher.dedup.containment as containment
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -46,7 +46,7 @@ def test_cli_runtime_failure_exit_1(tmp_path, capsys, monkeypatch):
 
 
 def test_cli_page_headers_can_be_skipped(tmp_path, capsys, monkeypatch):
-    import dedup.containment as containment
+    import thresher.dedup.containment as containment
 
     seen = {}
     monkeypatch.setattr(containment, "find_containment", lambda *a, **kw: seen.update(kw) or _Done())

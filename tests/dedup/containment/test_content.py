@@ -7,12 +7,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.containment.config import ContainmentConfig
-from dedup.containment.content import _Stage, run_content
-from dedup.containment.parquet_meta import inspect_parquet
-from dedup.containment.spark_jobs import JobGroup
-from dedup.containment.types import Column
-from operators.io.fs import LocalFS
+from thresher.dedup.containment.config import ContainmentConfig
+from thresher.dedup.containment.content import _Stage, run_content
+from thresher.dedup.containment.parquet_meta import inspect_parquet
+from thresher.dedup.containment.spark_jobs import JobGroup
+from thresher.dedup.containment.types import Column
+from thresher.operators.io.fs import LocalFS
 
 
 def _tables(tmp_path, **tables: pa.Table):
@@ -206,7 +206,7 @@ def test_a_table_that_fails_mid_scan_is_isolated(spark, tmp_path):
 
 
 def test_frames_opened_ahead_equal_frames_opened_one_by_one(spark, tmp_path):
-    from dedup.containment.frames import Frames
+    from thresher.dedup.containment.frames import Frames
 
     t = pa.table({"x": [1, 2], "s": ["a", "b"]})
     tables = _tables(tmp_path, a=t, b=t.select(["s"]))

@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.containment import find_containment
-from dedup.containment.canonical import canonical_columns
-from dedup.containment.deletion import read_access_log
-from dedup.containment.rebuild import rebuild
-from operators.errors import ContainmentInputError
-from operators.io import read_input
+from thresher.dedup.containment import find_containment
+from thresher.dedup.containment.canonical import canonical_columns
+from thresher.dedup.containment.deletion import read_access_log
+from thresher.dedup.containment.rebuild import rebuild
+from thresher.operators.errors import ContainmentInputError
+from thresher.operators.io import read_input
 
 # Storage so dear and scans so fast that deleting every contained table pays.
 EAGER = {"storage_cost_gb_month": 1e6, "scan_bytes_per_second": 1e12}

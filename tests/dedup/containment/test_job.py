@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.containment import ContainmentConfig, find_containment
-from dedup.containment.edges import EDGE_SCHEMA
-from operators.errors import ContainmentInputError
+from thresher.dedup.containment import ContainmentConfig, find_containment
+from thresher.dedup.containment.edges import EDGE_SCHEMA
+from thresher.operators.errors import ContainmentInputError
 
 
 def test_finds_every_projection_filter_and_format_copy(lake_run):
@@ -96,7 +96,7 @@ def test_output_files(spark, lake_run):
 
 
 def test_rerun_reuses_csv_stats_and_replaces_the_output(spark, lake, tmp_path, monkeypatch):
-    from dedup.containment import csv_meta
+    from thresher.dedup.containment import csv_meta
 
     root, truth = lake
     out = tmp_path / "out"
@@ -131,7 +131,7 @@ def test_refuses_to_replace_a_folder_that_is_not_its_output(lake, tmp_path):
 
 
 def test_bad_options_and_sources_fail_before_spark(tmp_path, monkeypatch):
-    import operators.session as session
+    import thresher.operators.session as session
 
     monkeypatch.setattr(session, "get_or_create_session", lambda **kw: pytest.fail("Spark started"))
     with pytest.raises(ContainmentInputError, match="sample_rows"):

@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.containment.csv_meta import csv_options, inspect_csv
-from dedup.containment.delta_meta import inspect_delta
-from dedup.containment.parquet_meta import inspect_parquet
-from dedup.containment.types import Column
-from operators.errors import TableReadError
-from operators.io.fs import LocalFS
+from thresher.dedup.containment.csv_meta import csv_options, inspect_csv
+from thresher.dedup.containment.delta_meta import inspect_delta
+from thresher.dedup.containment.parquet_meta import inspect_parquet
+from thresher.dedup.containment.types import Column
+from thresher.operators.errors import TableReadError
+from thresher.operators.io.fs import LocalFS
 
 FS = LocalFS()
 
@@ -93,7 +93,7 @@ def test_delta_log_stats_are_intervals(tmp_path):
 
 
 def test_csv_stats_are_computed_once_and_cached(spark, tmp_path, monkeypatch):
-    from dedup.containment import csv_meta
+    from thresher.dedup.containment import csv_meta
 
     path = tmp_path / "a.csv"
     pd.DataFrame({"id": [3, 1, 1], "d": ["2024-01-02", "2024-01-01", "2024-01-01"],

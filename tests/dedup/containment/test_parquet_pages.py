@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.containment.delta_meta import inspect_delta
-from dedup.containment.parquet_meta import inspect_parquet
-from dedup.containment.parquet_pages import ThriftError, chunk_pages, parse_page_header, trusted_entries
-from operators.io.fs import LocalFS
+from thresher.dedup.containment.delta_meta import inspect_delta
+from thresher.dedup.containment.parquet_meta import inspect_parquet
+from thresher.dedup.containment.parquet_pages import ThriftError, chunk_pages, parse_page_header, trusted_entries
+from thresher.operators.io.fs import LocalFS
 
 from .oracle import canon
 
@@ -199,7 +199,7 @@ def test_a_partition_key_is_bounded_by_its_folders_not_by_a_same_named_file_colu
 
 
 def test_delta_add_paths_are_decoded(tmp_path):
-    from dedup.containment.delta_meta import _file_path
+    from thresher.dedup.containment.delta_meta import _file_path
 
     assert _file_path("/lake/t", "k=a%20b/part-0.parquet") == "/lake/t/k=a b/part-0.parquet"
     assert _file_path("/lake/t", "file:///lake/t/k=a%20b/p.parquet") == "/lake/t/k=a b/p.parquet"

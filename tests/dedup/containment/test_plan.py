@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from dedup.containment.plan import PlanConfig, PlanTable, plan_cost, plan_deletions
+from thresher.dedup.containment.plan import PlanConfig, PlanTable, plan_cost, plan_deletions
 
 RATE = 1e8  # bytes a second: 1 GB scans in 10 s
 

@@ -11,14 +11,14 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.containment.delta_meta import inspect_delta
-from dedup.containment.parquet_meta import inspect_parquet
-from dedup.containment.prune import prune_edge
-from dedup.containment.schema_graph import schema_candidates
-from dedup.containment.stats import ColumnStats, TableStats
-from dedup.containment.tables import TableInfo
-from dedup.containment.types import Column
-from operators.io.fs import LocalFS
+from thresher.dedup.containment.delta_meta import inspect_delta
+from thresher.dedup.containment.parquet_meta import inspect_parquet
+from thresher.dedup.containment.prune import prune_edge
+from thresher.dedup.containment.schema_graph import schema_candidates
+from thresher.dedup.containment.stats import ColumnStats, TableStats
+from thresher.dedup.containment.tables import TableInfo
+from thresher.dedup.containment.types import Column
+from thresher.operators.io.fs import LocalFS
 
 from .oracle import contained
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import random
 
-from dedup.containment.schema_graph import schema_candidates
-from dedup.containment.types import Column
+from thresher.dedup.containment.schema_graph import schema_candidates
+from thresher.dedup.containment.types import Column
 
 FAMILIES = ("int", "float", "string", "date")
 

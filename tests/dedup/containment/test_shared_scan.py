@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from dedup.containment.shared_scan import PassPlan, batches, run_isolated, shuffled_union
+from thresher.dedup.containment.shared_scan import PassPlan, batches, run_isolated, shuffled_union
 
 
 def test_pass_plan_numbers_tables_and_projections():
@@ -59,7 +59,7 @@ def test_batches_pack_whole_components_so_no_table_is_read_twice():
 
 
 def _split_by_parent(pairs, limit):
-    from dedup.containment.shared_scan import _split
+    from thresher.dedup.containment.shared_scan import _split
     return _split(pairs, limit)
 
 

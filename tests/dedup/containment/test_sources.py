@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dedup.containment.sources import discover, file_format
-from operators.errors import ContainmentInputError
+from thresher.dedup.containment.sources import discover, file_format
+from thresher.operators.errors import ContainmentInputError
 
 from .lakegen import write_delta
 

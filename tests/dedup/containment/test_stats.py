@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dedup.containment.stats import (BoundsAccumulator, ColumnStats, TableStats, stats_from_json,
+from thresher.dedup.containment.stats import (BoundsAccumulator, ColumnStats, TableStats, stats_from_json,
                                      stats_to_json, to_value)
 
 

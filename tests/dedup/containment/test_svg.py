@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from dedup.containment.svg import containment_svg, transitive_reduction
+from thresher.dedup.containment.svg import containment_svg, transitive_reduction
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pyspark.sql import types as T
 
-from dedup.containment.types import arrow_family, case_conflicts, spark_family
+from thresher.dedup.containment.types import arrow_family, case_conflicts, spark_family
 
 
 def test_widths_and_encodings_fold():

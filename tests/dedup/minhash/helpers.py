@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from datasketch import MinHash
 
-from dedup.minhash import MinHashConfig, reference_shingles, shingle_hash32
+from thresher.dedup.minhash import MinHashConfig, reference_shingles, shingle_hash32
 
 
 def normalise(text: str | None) -> str | None:

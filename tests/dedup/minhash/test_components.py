@@ -8,9 +8,9 @@ import random
 import pytest
 from pyspark.sql import functions as F
 
-from dedup.minhash import components as cc
-from dedup.minhash.components import connected_components
-from operators.errors import ConvergenceError, InputError, ThresherError
+from thresher.dedup.minhash import components as cc
+from thresher.dedup.minhash.components import connected_components
+from thresher.operators.errors import ConvergenceError, InputError, ThresherError
 
 
 def union_find(edges) -> dict:

@@ -5,7 +5,7 @@ import pytest
 from datasketch.lsh import _optimal_param
 from pydantic import ValidationError
 
-from dedup.minhash import MinHashConfig, optimal_bands_rows
+from thresher.dedup.minhash import MinHashConfig, optimal_bands_rows
 
 
 @pytest.mark.parametrize("num_perm", [16, 64, 128, 256])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup.minhash.signatures import _fold_affine32, _fold_legacy
+from thresher.dedup.minhash.signatures import _fold_affine32, _fold_legacy
 
 P61 = 2**61 - 1
 M32, M64 = 2**32 - 1, 2**64 - 1

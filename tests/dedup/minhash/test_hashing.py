@@ -5,7 +5,7 @@ import numba
 import numpy as np
 import pytest
 
-from dedup.minhash.hashing import murmur3_32, murmur3_32_array, murmur3_32_slice, shingle_hash32
+from thresher.dedup.minhash.hashing import murmur3_32, murmur3_32_array, murmur3_32_slice, shingle_hash32
 
 
 def numba_hash(b: bytes, seed: int = 0) -> int:

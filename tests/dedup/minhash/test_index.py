@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.minhash.index import read_index
-from operators import runner as runner_module
-from operators.errors import InputError, OutputError, RecipeError
-from operators.io import read_input
-from operators.recipe import Recipe
-from operators.runner import run
+from thresher.dedup.minhash.index import read_index
+from thresher.operators import runner as runner_module
+from thresher.operators.errors import InputError, OutputError, RecipeError
+from thresher.operators.io import read_input
+from thresher.operators.recipe import Recipe
+from thresher.operators.runner import run
 from tests.dedup.minhash.test_operator import BASE, OTHER
 
 THIRD = ("A small museum near the old bridge keeps photographs of every flood since the "

@@ -8,8 +8,8 @@ import unicodedata
 import pytest
 from pyspark.sql import functions as F
 
-from dedup.minhash.lsh import normalized
-from operators.text import udfs
+from thresher.dedup.minhash.lsh import normalized
+from thresher.operators.text import udfs
 
 
 def _tricky_texts() -> list[str]:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from dedup.minhash import MinHashConfig, reference_shingles
-from dedup.minhash.operator import MinHashDedup
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from operators.errors import RecipeError
-from operators.recipe import Recipe
+from thresher.dedup.minhash import MinHashConfig, reference_shingles
+from thresher.dedup.minhash.operator import MinHashDedup
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.errors import RecipeError
+from thresher.operators.recipe import Recipe
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = f"id string, text string, q double, {DROP_REASON} string, {DROP_STEP} int, {DROP_DETAIL} string"
@@ -151,7 +151,7 @@ def test_planted_near_duplicates_on_the_quickstart(spark):
     pair of a two-member cluster has exact Jaccard >= threshold."""
     from pyspark.sql import functions as F
 
-    from dedup.minhash.lsh import normalized
+    from thresher.dedup.minhash.lsh import normalized
 
     src = spark.read.parquet(str(ROOT / "data" / "quickstart")).where("trim(text) != ''")
     df = src.select("id", "text", F.lit(0.0).alias("q"), F.lit(None).cast("string").alias(DROP_REASON),
@@ -202,7 +202,7 @@ def test_release_frees_every_stage_and_checkpoint(spark):
 
 
 def test_a_run_with_an_output_releases_its_stages(spark, tmp_path):
-    from operators.runner import run
+    from thresher.operators.runner import run
 
     src = tmp_path / "in"
     make(spark).select("id", "text").write.parquet(str(src))

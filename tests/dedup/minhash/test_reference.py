@@ -1,7 +1,7 @@
 """reference_shingles: the specification, on hand-written examples."""
 from __future__ import annotations
 
-from dedup.minhash import MinHashConfig, reference_shingles
+from thresher.dedup.minhash import MinHashConfig, reference_shingles
 
 
 def test_word_shingles():
@@ -29,7 +29,7 @@ def test_verify_jaccard_equals_the_specification():
     texts against long ones, and empty texts."""
     import random
 
-    from dedup.minhash.reference import jaccard
+    from thresher.dedup.minhash.reference import jaccard
 
     def spec(a, b, cfg):
         sa, sb = reference_shingles(a, cfg), reference_shingles(b, cfg)

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHash
 
-from dedup.minhash import EMPTY_HASH, MinHashConfig, compute_signatures, shingle_hash32
-from operators.errors import InputError
+from thresher.dedup.minhash import EMPTY_HASH, MinHashConfig, compute_signatures, shingle_hash32
+from thresher.operators.errors import InputError
 
 from .helpers import datasketch_signature
 

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHash
 
-from dedup.minhash import MinHashConfig, compute_signatures, reference_shingles, shingle_hash32
+from thresher.dedup.minhash import MinHashConfig, compute_signatures, reference_shingles, shingle_hash32
 
 from .helpers import datasketch_signature, normalise
 

@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 WRITER = textwrap.dedent("""
     import sys
-    from operators.session import get_or_create_session
-    from operators.io import write_output
+    from thresher.operators.session import get_or_create_session
+    from thresher.operators.io import write_output
     fmt, path, mode = sys.argv[1:4]
     spark = get_or_create_session(master="local[1]", conf={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
     df = spark.range(1000, 1100).selectExpr("id", "concat('new ', id) AS text", "CAST(id % 2 AS INT) AS k")

@@ -9,9 +9,9 @@ import pytest
 from deltalake import DeltaTable
 from tests.operators.io.iohelpers import rows, snapshot, visible
 
-from operators.errors import DeltaError, OutputExistsError
-from operators.io import output_exists, read_output, write_output
-from operators.session import has_native_delta
+from thresher.operators.errors import DeltaError, OutputExistsError
+from thresher.operators.io import output_exists, read_output, write_output
+from thresher.operators.session import has_native_delta
 
 
 def frame(spark, ids, tag="v"):

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from tests.operators.io.iohelpers import rows, snapshot, visible
 
-from operators.errors import OutputError, OutputExistsError
-from operators.io import output_exists, read_output, write_output
-from operators.io.fs import LocalFS
-from operators.io.parquet import delta_stats, footer_from_tail, spark_write_parquet
+from thresher.operators.errors import OutputError, OutputExistsError
+from thresher.operators.io import output_exists, read_output, write_output
+from thresher.operators.io.fs import LocalFS
+from thresher.operators.io.parquet import delta_stats, footer_from_tail, spark_write_parquet
 
 
 def frame(spark, ids, tag="v"):

@@ -10,9 +10,9 @@ import pytest
 from tests.operators.io.iohelpers import rows
 from deltalake import DeltaTable, write_deltalake
 
-from operators.errors import InputError, OutputError
-from operators.io import read_input
-from operators.io.fs import failpoint, get_fs
+from thresher.operators.errors import InputError, OutputError
+from thresher.operators.io import read_input
+from thresher.operators.io.fs import failpoint, get_fs
 
 RECORDS = [{"id": 1, "text": "alpha beta"}, {"id": 2, "text": "gamma"}, {"id": 3, "text": "delta, epsilon"}]
 EXPECTED = sorted((r["id"], r["text"]) for r in RECORDS)

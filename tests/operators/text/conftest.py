@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
 
 SCHEMA = (f"id int, text string, {DROP_REASON} string, {DROP_STEP} int, {DROP_DETAIL} string")
 
@@ -51,7 +51,7 @@ def run_op(request, make_df):
 def engine_ctx(request, spark):
     """``engine_ctx(**fields)`` -> a StepContext whose metrics are SQL expressions
     (``sql``) or the Java UDFs, registered on the session (``jvm``); tests run both."""
-    from operators.text import udfs
+    from thresher.operators.text import udfs
 
     if request.param:
         udfs.require(spark)

@@ -5,10 +5,10 @@ import random
 
 from pyspark.sql import functions as F
 
-from operators.base import StepContext, mark_drops
-from operators.text import (StopwordFilter, SymbolRatioFilter, TopNgramRepetitionFilter,
+from thresher.operators.base import StepContext, mark_drops
+from thresher.operators.text import (StopwordFilter, SymbolRatioFilter, TopNgramRepetitionFilter,
                             WordCountFilter)
-from operators.text._expr import (count_substr, let, line_count, lines, quote, word_chars,
+from thresher.operators.text._expr import (count_substr, let, line_count, lines, quote, word_chars,
                                   word_count, words)
 
 PIECES = ["a", "Bé", "1", "#", "...", "…", "\\E", " ", "  ", "\t", "\n", "\r\n", "\r", "\x0b",

@@ -7,8 +7,8 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from operators.base import StepContext
-from operators.text import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter,
+from thresher.operators.base import StepContext
+from thresher.operators.text import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter,
                             StopwordFilter, SymbolRatioFilter)
 
 

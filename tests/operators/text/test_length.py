@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from operators.text import CharCountFilter, MeanWordLengthFilter, WordCountFilter
+from thresher.operators.text import CharCountFilter, MeanWordLengthFilter, WordCountFilter
 
 
 def test_char_count_bounds_keep_and_details(run_op):

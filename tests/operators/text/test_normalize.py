@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from pyspark.sql import functions as F
 
-from operators.text import NormalizeText
+from thresher.operators.text import NormalizeText
 
 MESSY = [
     "  Hello\u00a0\u00a0world \t!  \r\n\r\n\r\n\r\nNext\x00line\x07 here.  \n\n\n",

@@ -7,9 +7,9 @@ import pytest
 import yaml
 from pyspark.sql import functions as F
 
-import operators.text as text_ops
-from operators.base import DROP_REASON, Filter, StepContext
-from operators.registry import all_operators, get_operator
+import thresher.operators.text as text_ops
+from thresher.operators.base import DROP_REASON, Filter, StepContext
+from thresher.operators.registry import all_operators, get_operator
 
 NAMES = ["normalize_text", "char_count_filter", "word_count_filter", "mean_word_length_filter",
          "alpha_ratio_filter", "symbol_ratio_filter", "line_end_ellipsis_filter",
@@ -22,7 +22,7 @@ def test_all_registered():
     for name in NAMES:
         cls = ops[name]
         assert cls.name == name
-        assert cls.__module__.startswith("operators.text.")
+        assert cls.__module__.startswith("thresher.operators.text.")
         assert getattr(text_ops, cls.__name__) is cls
     assert (get_operator("normalize_text") is text_ops.NormalizeText)
 

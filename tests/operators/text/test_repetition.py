@@ -6,8 +6,8 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from operators.base import StepContext
-from operators.text import DuplicateLineFractionFilter, TopNgramRepetitionFilter
+from thresher.operators.base import StepContext
+from thresher.operators.text import DuplicateLineFractionFilter, TopNgramRepetitionFilter
 
 DUP = "duplicate_line_fraction_filter:"
 TOP = "top_ngram_repetition_filter:"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from operators.base import StepContext
-from operators.errors import MissingDependencyError
-from operators.text import (AlphaRatioFilter, BulletLineFilter, DuplicateLineFractionFilter,
+from thresher.operators.base import StepContext
+from thresher.operators.errors import MissingDependencyError
+from thresher.operators.text import (AlphaRatioFilter, BulletLineFilter, DuplicateLineFractionFilter,
                             LineEndEllipsisFilter, MeanWordLengthFilter, StopwordFilter,
                             SymbolRatioFilter, TopNgramRepetitionFilter, WordCountFilter, udfs)
 
@@ -115,10 +115,10 @@ def test_jar_path_from_a_zipped_package(tmp_path):
     """Under --py-files the package is a zip: the jar is extracted to a real file."""
     import sys
 
-    from jobs.package import build_zip
+    from thresher.jobs.package import build_zip
 
     archive = build_zip(str(tmp_path))
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from operators.text import udfs; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from thresher.operators.text import udfs; "
             "p = udfs.jar_path(); import zipfile; print(p); zipfile.ZipFile(p).testzip()")
     import subprocess
 

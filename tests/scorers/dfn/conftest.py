@@ -67,7 +67,7 @@ def bad_images() -> dict[str, tuple[bytes | None, str]]:
 
 @pytest.fixture(scope="session")
 def clip_dir(tmp_path_factory) -> str:
-    from scorers.dfn.synthetic import random_clip
+    from thresher.scorers.dfn.synthetic import random_clip
 
     return random_clip(tmp_path_factory.mktemp("clip") / "tiny", size="tiny", words=WORDS,
                        seed=1)

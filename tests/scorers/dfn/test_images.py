@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scorers.dfn.images import Preprocess, decode, read_bytes
-from scorers.dfn.modeldir import preprocess_of
+from thresher.scorers.dfn.images import Preprocess, decode, read_bytes
+from thresher.scorers.dfn.modeldir import preprocess_of
 
 from .conftest import bad_images, good_images
 

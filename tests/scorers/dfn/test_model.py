@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from operators.errors import ModelFileError
-from scorers.dfn import ClipScorer, check_model_dir
+from thresher.operators.errors import ModelFileError
+from thresher.scorers.dfn import ClipScorer, check_model_dir
 
 from .conftest import CAPTIONS, bad_images, good_images
 
@@ -138,7 +138,7 @@ def test_model_directories_are_checked_before_loading(clip_dir, tmp_path):
 def test_preprocessing_config_is_the_models(clip_dir, tmp_path):
     """mean/std/size come from preprocessor_config.json, else the config's image_size and
     OpenAI CLIP's statistics; a different mean changes the scores."""
-    from scorers.dfn.images import CLIP_MEAN
+    from thresher.scorers.dfn.images import CLIP_MEAN
 
     custom = _copy(clip_dir, tmp_path)
     prep = json.loads((custom / "preprocessor_config.json").read_text())

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import jobs.builtins  # noqa: F401
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from operators.errors import ColumnContractError, RecipeError
-from operators.recipe import Recipe
-from operators.runner import run
-from scorers.dfn.operator import DfnFilter, DfnScore
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.errors import ColumnContractError, RecipeError
+from thresher.operators.recipe import Recipe
+from thresher.operators.runner import run
+from thresher.scorers.dfn.operator import DfnFilter, DfnScore
 
 from .conftest import CAPTIONS, bad_images, good_images
 

@@ -7,7 +7,7 @@ the same input rows, in the same order, for every text and model.
 """
 from __future__ import annotations
 
-from scorers.fasttext.modelfile import ModelFile
+from thresher.scorers.fasttext.modelfile import ModelFile
 
 EOS = b"</s>"
 SEPARATORS = frozenset(b" \n\r\t\v\f\0")

@@ -10,8 +10,8 @@ pytest.importorskip("torch")
 
 from .conftest import ALL_MODELS, library_proba
 
-from scorers.fasttext import TorchFastText, resolve_device  # noqa: E402
-from scorers.fasttext.heads import sigmoid_table  # noqa: E402
+from thresher.scorers.fasttext import TorchFastText, resolve_device  # noqa: E402
+from thresher.scorers.fasttext.heads import sigmoid_table  # noqa: E402
 
 TOL = 1e-5  # the bound; observed differences are float32 rounding (< 3e-7)
 

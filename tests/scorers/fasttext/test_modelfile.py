@@ -11,8 +11,8 @@ fasttext = pytest.importorskip("fasttext")  # the reference the tests compare wi
 
 from .conftest import ALL_MODELS, MODEL_KINDS
 
-from operators.errors import ModelFileError, UserError  # noqa: E402
-from scorers.fasttext.modelfile import read_model  # noqa: E402
+from thresher.operators.errors import ModelFileError, UserError  # noqa: E402
+from thresher.scorers.fasttext.modelfile import read_model  # noqa: E402
 
 
 @pytest.mark.parametrize("name", ALL_MODELS)

@@ -12,13 +12,13 @@ pytest.importorskip("torch")
 
 from .conftest import library_proba
 
-import jobs.builtins  # noqa: E402,F401
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext  # noqa: E402
-from operators.errors import RecipeError  # noqa: E402
-from operators.models import ship_file  # noqa: E402
-from operators.recipe import Recipe  # noqa: E402
-from operators.runner import run  # noqa: E402
-from scorers.fasttext.operator import FastTextFilter, FastTextScore  # noqa: E402
+import thresher.jobs.builtins  # noqa: E402,F401
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext  # noqa: E402
+from thresher.operators.errors import RecipeError  # noqa: E402
+from thresher.operators.models import ship_file  # noqa: E402
+from thresher.operators.recipe import Recipe  # noqa: E402
+from thresher.operators.runner import run  # noqa: E402
+from thresher.scorers.fasttext.operator import FastTextFilter, FastTextScore  # noqa: E402
 
 SCHEMA = f"id long, text string, {DROP_REASON} string, {DROP_STEP} int, {DROP_DETAIL} string"
 

@@ -14,10 +14,10 @@ pytest.importorskip("torch")
 from .conftest import ALL_MODELS, library_proba
 from .reference import fnv, reference_ids
 
-from scorers.fasttext import TorchFastText  # noqa: E402
-from scorers.fasttext.modelfile import read_model  # noqa: E402
-from scorers.fasttext.tokenizer import MAX_CACHED_TEXT_BYTES, Tokenizer, WordCache  # noqa: E402
-from scorers.fasttext.tokens import fnv_hash  # noqa: E402
+from thresher.scorers.fasttext import TorchFastText  # noqa: E402
+from thresher.scorers.fasttext.modelfile import read_model  # noqa: E402
+from thresher.scorers.fasttext.tokenizer import MAX_CACHED_TEXT_BYTES, Tokenizer, WordCache  # noqa: E402
+from thresher.scorers.fasttext.tokens import fnv_hash  # noqa: E402
 
 WORDS = ["", "a", "the", "Café", "déjà", "日本語", "🎉", "👨‍👩‍👧", "\x7f", "ÿ", "e\u0301",
          "__label__x", "</s>", "<", "x" * 200]

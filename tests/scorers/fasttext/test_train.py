@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from scorers.fasttext import TorchFastText
-from scorers.fasttext.train import evaluate, split
+from thresher.scorers.fasttext import TorchFastText
+from thresher.scorers.fasttext.train import evaluate, split
 from tests.scorers.fasttext.conftest import corpus_docs
 
 BIN = Path(sys.executable).parent

@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("fasttext")
 
-import jobs.builtins  # noqa: E402,F401
-from operators.errors import InputError, RecipeError  # noqa: E402
-from operators.recipe import Recipe  # noqa: E402
-from operators.runner import run  # noqa: E402
-from scorers.fasttext import TorchFastText  # noqa: E402
+import thresher.jobs.builtins  # noqa: E402,F401
+from thresher.operators.errors import InputError, RecipeError  # noqa: E402
+from thresher.operators.recipe import Recipe  # noqa: E402
+from thresher.operators.runner import run  # noqa: E402
+from thresher.scorers.fasttext import TorchFastText  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 RECIPE = ROOT / "recipes" / "quality_fasttext.yaml"

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from scorers.lm_loss.tiny import save, tiny_gpt2, train_tokenizer  # noqa: E402
+from thresher.scorers.lm_loss.tiny import save, tiny_gpt2, train_tokenizer  # noqa: E402
 
 SENTENCES = [
     "The quick brown fox jumps over the lazy dog.",

@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
-import jobs.builtins  # noqa: F401
-from operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from operators.errors import RecipeError
-from operators.recipe import Recipe
-from scorers.lm_loss.operator import LMLoss, _ship
-from scorers.lm_loss.scorer import LMLossScorer
+import thresher.jobs.builtins  # noqa: F401
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
+from thresher.operators.errors import RecipeError
+from thresher.operators.recipe import Recipe
+from thresher.scorers.lm_loss.operator import LMLoss, _ship
+from thresher.scorers.lm_loss.scorer import LMLossScorer
 
 from .conftest import TEXTS
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from scorers.lm_loss.scorer import LMLossScorer, windows
+from thresher.scorers.lm_loss.scorer import LMLossScorer, windows
 
 from .conftest import TEXTS
 

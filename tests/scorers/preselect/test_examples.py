@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from operators.errors import PreSelectError
-from scorers.preselect.examples import balanced_examples, fit_selector
+from thresher.operators.errors import PreSelectError
+from thresher.scorers.preselect.examples import balanced_examples, fit_selector
 
 # (id, text, score): 3 at the maximum 6, ties at 2 and 0, a null score, an empty text
 ROWS = [("a", "t a", 6), ("b", "t b", 2), ("c", "t c", 6), ("d", "t d", 0), ("e", "t e", 3),

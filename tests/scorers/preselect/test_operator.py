@@ -10,11 +10,11 @@ import pytest
 pytest.importorskip("fasttext")
 pytest.importorskip("torch")
 
-import jobs.builtins  # noqa: E402,F401
-from operators.errors import ColumnContractError, PreSelectError, RecipeError  # noqa: E402
-from operators.recipe import Recipe  # noqa: E402
-from operators.runner import run  # noqa: E402
-from scorers.preselect.synthetic import auc, domain_corpus, planted_bpc  # noqa: E402
+import thresher.jobs.builtins  # noqa: E402,F401
+from thresher.operators.errors import ColumnContractError, PreSelectError, RecipeError  # noqa: E402
+from thresher.operators.recipe import Recipe  # noqa: E402
+from thresher.operators.runner import run  # noqa: E402
+from thresher.scorers.preselect.synthetic import auc, domain_corpus, planted_bpc  # noqa: E402
 
 MODELS = ["m1", "m2", "m3", "m4"]  # worst to best
 BENCH = {"m1": 0.30, "m2": 0.36, "m3": 0.41, "m4": 0.47}

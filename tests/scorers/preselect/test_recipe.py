@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("fasttext")
 pytest.importorskip("transformers")
 
-import jobs.builtins  # noqa: E402,F401
-from operators.runner import run  # noqa: E402
+import thresher.jobs.builtins  # noqa: E402,F401
+from thresher.operators.runner import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 

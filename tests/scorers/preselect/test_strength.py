@@ -7,9 +7,9 @@ import random
 import pytest
 from scipy import stats
 
-from operators.errors import PreSelectError
-from scorers.preselect.benchmarks import check_models, load_benchmarks
-from scorers.preselect.strength import ordered_pairs, with_predictive_strength
+from thresher.operators.errors import PreSelectError
+from thresher.scorers.preselect.benchmarks import check_models, load_benchmarks
+from thresher.scorers.preselect.strength import ordered_pairs, with_predictive_strength
 
 SCORES = {"m1": 0.30, "m2": 0.45, "m3": 0.41, "m4": 0.52}
 TIED = {"m1": 0.30, "m2": 0.45, "m3": 0.45, "m4": 0.52}  # m2, m3: no pair between them
