@@ -26,9 +26,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from .base import DROP_DETAIL, DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
-from .errors import ColumnContractError, InputError, OutputExistsError, ThresherError
+from .errors import ColumnContractError, InputError, OutputError, OutputExistsError, ThresherError
 from .ids import with_content_ids
 from .io import read_input, read_output, write_output, output_exists
+from .io.group import RunGroup, recover_groups
 from .recipe import Recipe
 from .session import get_or_create_session
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
@@ -92,6 +93,11 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
         use_recipe_master: bool = True, echo=print) -> RunResult | None:
     """Run a recipe end to end. ``dry_run`` validates and prints the plan only."""
     recipe = load(recipe, overrides)
+    if not dry_run and recipe.spec.output is not None:
+        # A run killed while writing left a journal: finish or undo its group first,
+        # so the checks below see the outputs as they were (local paths; others in begin).
+        for line in recover_groups(recipe.spec.output.path):
+            echo(f"recovered an interrupted run's outputs: {line}")
     preflight(recipe)
     if dry_run:
         echo(recipe.describe())
@@ -117,20 +123,23 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     if out is not None:
         info = {"thresher.recipe": spec.name, "thresher.recipe_hash": recipe.hash,
                 "thresher.run_id": run_id}
-        for op in recipe.operators:  # before the output: its commit is what validates them
-            for side in op.side_outputs(kept, run_id):
-                write_output(side.df, format=side.format, path=side.path, mode=side.mode,
-                             commit_info=info)
-                outputs[side.label] = f"{side.format} {side.path}"
+        sides = [side for op in recipe.operators for side in op.side_outputs(kept, run_id)]
+        writes = [(side.label, side.df, side.format, side.path, side.mode, ()) for side in sides]
         if out.rejects:
-            write_output(rejects, format=out.format, path=out.rejects, mode=out.mode, commit_info=info)
-            outputs["rejects"] = f"{out.format} {out.rejects}"
-        write_output(kept, format=out.format, path=out.path, mode=out.mode,
-                     partition_by=list(out.partition_by), commit_info=info)
-        outputs["kept"] = f"{out.format} {out.path}"
+            writes.append(("rejects", rejects, out.format, out.rejects, out.mode, ()))
+        writes.append(("kept", kept, out.format, out.path, out.mode, list(out.partition_by)))
         if out.stats:
-            write_output(stats_df, format=out.format, path=out.stats, mode=out.mode, commit_info=info)
-            outputs["stats"] = f"{out.format} {out.stats}"
+            writes.append(("stats", stats_df, out.format, out.stats, out.mode, ()))
+        group = RunGroup(spark, run_id, out.path, [(w[0], w[2], w[3]) for w in writes]).begin()
+        try:
+            for label, df, fmt, path, mode, partition_by in writes:
+                write_output(df, format=fmt, path=path, mode=mode, partition_by=partition_by,
+                             commit_info=info, group=group)
+                outputs[label] = f"{fmt} {path}"
+            group.commit()
+        except BaseException as exc:
+            _roll_back(group, exc)
+            raise
         final.unpersist()
         for op in recipe.operators:  # the outputs hold the result now
             op.release()
@@ -142,6 +151,18 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     echo(summary)
     return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary,
                      cached=None if out is not None else final)
+
+
+def _roll_back(group: RunGroup, exc: BaseException) -> None:
+    """Undo the outputs this run already committed, so that none of it stays visible."""
+    try:
+        undone = group.rollback()
+    except Exception as undo_exc:  # noqa: BLE001 - the next run retries from the journal
+        raise OutputError(f"the run failed while writing its outputs ({type(exc).__name__}: "
+                          f"{exc}) and rolling back failed too ({undo_exc}); the next run on "
+                          f"{group.anchor} finishes the rollback from the journal") from exc
+    if undone and isinstance(exc, Exception):
+        exc.add_note(f"thresher: rolled back this run's outputs already written: {', '.join(undone)}")
 
 
 def _read(spark, recipe: Recipe) -> DataFrame:

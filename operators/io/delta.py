@@ -89,22 +89,32 @@ def _open(fs, path: str, version=None):
         raise DeltaError(f"cannot open Delta table {path}: {exc}") from exc
 
 
+def commit_run_id(entry: dict, key: str = "thresher.run_id") -> str | None:
+    """The thresher run id (or ``key``) a Delta history entry carries, if any."""
+    run = entry.get(key)
+    if run is None and entry.get("userMetadata"):  # native Delta keeps it there only
+        try:
+            run = json.loads(entry["userMetadata"]).get(key)
+        except (ValueError, AttributeError):
+            run = None
+    return str(run) if run else None
+
+
 def committed_runs(fs, path: str) -> set[str]:
     """The thresher run ids of every commit in the Delta table's history (empty when
-    there is no table): a run's output counts as committed once its id is here."""
+    there is no table): a run's output counts as committed once its id is here, and
+    no longer once a later commit rolled it back (operators/io/group.py)."""
     if not is_delta_table(fs, path):
         return set()
-    runs = set()
+    runs, undone = set(), set()
     for entry in _open(fs, path).history():
-        run = entry.get("thresher.run_id")
-        if run is None and entry.get("userMetadata"):  # native Delta keeps it there only
-            try:
-                run = json.loads(entry["userMetadata"]).get("thresher.run_id")
-            except (ValueError, AttributeError):
-                run = None
+        run = commit_run_id(entry)
         if run:
-            runs.add(str(run))
-    return runs
+            runs.add(run)
+        rolled_back = commit_run_id(entry, "thresher.rolled_back_run")
+        if rolled_back:
+            undone.add(rolled_back)
+    return runs - undone
 
 
 def _partition_values(rel: str, partition_by) -> dict:
@@ -136,7 +146,8 @@ def commit_properties(commit_info: dict | None):
 
 
 # ------------------------------------------------------------------ write
-def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag: str) -> None:
+def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag: str,
+                group=None) -> None:
     spark = df.sparkSession
     if has_native_delta(spark):
         return _write_native(df, fs, path, mode=mode, partition_by=partition_by, commit_info=commit_info)
@@ -176,7 +187,7 @@ def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag:
             failpoint("before_commit")
             create_table_with_add_actions(delta_uri(fs, staging), schema, adds, mode="error",
                                           partition_by=partition_by or None, commit_properties=props)
-            swap_in(fs, staging, path, tag)
+            swap_in(fs, staging, path, tag, group)
         else:
             for (info, rel) in files:  # not in the log yet: invisible to readers
                 target = posixpath.join(path, rel)

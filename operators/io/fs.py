@@ -97,6 +97,24 @@ class LocalFS:
             f.seek(max(0, size - nbytes))
             return f.read()
 
+    def read_bytes(self, path: str) -> bytes:
+        with open(path, "rb") as f:
+            return f.read()
+
+    def write_new(self, path: str, data: bytes) -> None:
+        """Create ``path`` with ``data``: written aside, flushed, then renamed in, so a
+        reader sees all of it or nothing; fails if ``path`` exists."""
+        tmp = f"{path}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            self.rename(tmp, path)
+        finally:
+            if os.path.lexists(tmp):
+                os.remove(tmp)
+
     @contextmanager
     def ranges(self, path: str):
         """``read(offset, nbytes)`` over one open file (fewer bytes at its end)."""
@@ -179,6 +197,22 @@ class HadoopFS:
         finally:
             stream.close()
 
+    def read_bytes(self, path: str) -> bytes:
+        return self.read_tail(path, self.info(path).size)
+
+    def write_new(self, path: str, data: bytes) -> None:
+        tmp = f"{path}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+        stream = self._fs.create(self._jpath(tmp), False)
+        try:
+            stream.write(bytearray(data))
+        finally:
+            stream.close()
+        try:
+            self.rename(tmp, path)
+        finally:
+            if self.exists(tmp):
+                self.delete(tmp)
+
     @contextmanager
     def ranges(self, path: str):
         size = self.info(path).size
@@ -254,19 +288,31 @@ def walk_files(fs, root: str, *, skip_hidden_dirs: bool = True):
 
 
 # ---------------------------------------------------------------- failpoints
+_FAILPOINT_HITS: dict[str, int] = {}
+
+
+def reset_failpoints() -> None:
+    """Forget how often each failpoint was reached (tests that count them)."""
+    _FAILPOINT_HITS.clear()
+
+
 def failpoint(name: str) -> None:
     """Crash-test hook. ``THRESHER_FAILPOINTS="before_commit=sleep:30,other=raise"``.
 
     ``sleep:N`` announces itself on stderr, then sleeps N seconds (time for a test
-    to ``kill -9`` the process); ``raise`` raises OutputError (a failed run).
-    Unset or unnamed failpoints cost one environment lookup.
+    to ``kill -9`` the process); ``raise`` raises OutputError (a failed run). A name
+    ending in ``@K`` fires on the K-th time the point is reached in this process only
+    (``before_commit@2=raise``: the second output's commit). Unset or unnamed
+    failpoints cost one environment lookup.
     """
     spec = os.environ.get("THRESHER_FAILPOINTS")
     if not spec:
         return
+    _FAILPOINT_HITS[name] = hits = _FAILPOINT_HITS.get(name, 0) + 1
     for item in spec.split(","):
         key, _, action = item.strip().partition("=")
-        if key != name:
+        key, _, nth = key.partition("@")
+        if key != name or (nth and int(nth) != hits):
             continue
         kind, _, arg = action.partition(":")
         if kind == "sleep":

@@ -36,6 +36,7 @@ from ..errors import OutputError, OutputExistsError
 from .fs import FileInfo, failpoint, is_hidden, split, staging_cleanup, walk_files
 
 STAGING, OLD, APPENDING = "staging", "old", "appending"
+RUN_MARKER = "_thresher_run"  # see operators/io/group.py
 STRING_PREFIX = 32  # like Delta's dataSkippingStringPrefixLength
 
 
@@ -107,10 +108,13 @@ def recover(fs, path: str, *, cleanup: bool) -> None:
             fs.delete(leftover.path)
 
 
-def swap_in(fs, staging: str, path: str, tag: str) -> None:
-    """Replace ``path`` (if any) by ``staging`` with two renames, then drop the old copy."""
+def swap_in(fs, staging: str, path: str, tag: str, group=None) -> None:
+    """Replace ``path`` (if any) by ``staging`` with two renames, then drop the old copy
+    (or, in a run group, keep it aside until the group commits)."""
     old = sibling(path, OLD, tag)
     had_old = fs.exists(path)
+    if had_old and group is not None:
+        group.note_aside(path, old)
     if had_old:
         fs.rename(path, old)
     try:
@@ -119,7 +123,7 @@ def swap_in(fs, staging: str, path: str, tag: str) -> None:
         if had_old and not fs.exists(path):
             fs.rename(old, path)
         raise
-    if had_old:
+    if had_old and group is None:
         try:
             fs.delete(old)
         except Exception:  # noqa: BLE001 - the next write's recover() deletes it
@@ -148,7 +152,14 @@ def spark_write_parquet(df, fs, target: str, partition_by) -> None:
             spark.conf.set(key, previous)
 
 
-def write_parquet(df, fs, path: str, *, mode: str, partition_by, tag: str) -> None:
+def write_run_marker(fs, folder: str, run_id: str | None) -> None:
+    """Which run wrote this output (a hidden file: Spark and other readers skip it)."""
+    if run_id:
+        fs.write_new(posixpath.join(folder, RUN_MARKER), run_id.encode("utf-8"))
+
+
+def write_parquet(df, fs, path: str, *, mode: str, partition_by, tag: str, group=None,
+                  run_id: str | None = None) -> None:
     recover(fs, path, cleanup=True)
     exists = fs.exists(path)
     if exists and mode == "error":
@@ -158,14 +169,18 @@ def write_parquet(df, fs, path: str, *, mode: str, partition_by, tag: str) -> No
         spark_write_parquet(df, fs, staging, partition_by)
         if exists and mode == "append":
             check_append_compatible(fs, path, staging)
+        if not (exists and mode == "append"):
+            write_run_marker(fs, staging, run_id)
         failpoint("before_commit")
         if exists and mode == "append":
+            if group is not None:
+                group.note_appended(path, [rel for _, rel in data_files(fs, staging)])
             pending = sibling(path, APPENDING, tag)
             fs.rename(staging, pending)  # the commit point of an append
             move_files(fs, pending, path)
             fs.delete(pending)
         else:
-            swap_in(fs, staging, path, tag)
+            swap_in(fs, staging, path, tag, group)
 
 
 def _layout(fs, root: str):

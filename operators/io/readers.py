@@ -11,6 +11,8 @@ import posixpath
 from ..errors import InputError, OutputError
 from .delta import read_delta
 from .fs import get_fs, is_hidden, walk_files
+from .nanos import NANOS_AS_LONG, micros_from_nanos, nanos_columns
+from .group import recover_groups
 from .parquet import recover
 
 FORMATS = ("parquet", "jsonl", "csv", "text", "delta")
@@ -50,6 +52,8 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
       csv: ``spark.read.csv`` with ``header=true`` unless ``options`` say otherwise.
     * text: ``text_unit="line"`` gives one row per line (column ``text``);
       ``"file"`` one row per file (``text``, plus ``path``, the file's URI).
+    * parquet columns of nanosecond timestamps (pandas' and pyarrow's default) are
+      read at microsecond precision (Spark has no finer type; see io/nanos.py).
     * delta: Spark's ``format("delta")`` where the JVM has Delta, else the current
       snapshot's files from delta-rs (see operators/io/delta.py).
 
@@ -69,6 +73,7 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
     options = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (options or {}).items()}
     if format in ("parquet", "delta") and not (_GLOB_CHARS & set(norm)):
         try:
+            recover_groups(norm, spark)  # a run killed between its outputs' commits
             recover(fs, norm, cleanup=False)  # a swap a killed writer left half done
         except OutputError:
             pass  # a path with no parent (a root) cannot have thresher siblings
@@ -82,7 +87,7 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
             options = {"header": "true", **options}
         reader = reader.options(**options)
         if format == "parquet":
-            return reader.parquet(where)
+            return _read_parquet(spark, reader, fs, norm, where)
         if format == "jsonl":
             return reader.json(where)
         if format == "csv":
@@ -95,3 +100,13 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
     except AnalysisException as exc:
         raise InputError(f"input {path} (format {format}): Spark cannot read it: "
                          f"{str(exc).splitlines()[0]}") from exc
+
+
+def _read_parquet(spark, reader, fs, norm: str, where: str):
+    first = fs.glob(norm)[0] if _GLOB_CHARS & set(norm) and fs.glob(norm) else norm
+    nanos = nanos_columns(fs, first)
+    if nanos:
+        # A runtime SQL conf, read when the scan runs: it stays set for the session.
+        # It changes nothing for files without nanos columns, which it only lets load.
+        spark.conf.set(NANOS_AS_LONG, "true")
+    return micros_from_nanos(reader.parquet(where), nanos)

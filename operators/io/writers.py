@@ -49,14 +49,15 @@ def output_exists(*, format: str, path: str) -> bool:  # noqa: A002
 
 
 def write_output(df, *, format: str, path: str, mode: str, partition_by=(),  # noqa: A002
-                 commit_info: dict | None = None) -> None:
+                 commit_info: dict | None = None, group=None) -> None:
     """Write ``df`` to ``path`` atomically.
 
     ``mode``: overwrite | append | error (OutputExistsError if the output exists,
     checked before anything is written). ``partition_by``: Hive-style partition
     columns. ``commit_info`` (recipe name, hash, run id): Delta commit metadata
     (custom commit-info keys plus ``userMetadata`` as JSON); for parquet its run
-    id only names the staging folder. A failure raises OutputError (DeltaError)
+    id names the staging folder and the ``_thresher_run`` marker. ``group``: the
+    run's RunGroup (operators/io/group.py), which this output joins. A failure raises OutputError (DeltaError)
     and leaves the previous output intact.
     """
     _check(format, mode)
@@ -70,9 +71,12 @@ def write_output(df, *, format: str, path: str, mode: str, partition_by=(),  # n
     fs, norm = get_fs(path, df.sparkSession)
     tag = new_run_tag(commit_info)
     if format == "parquet":
-        write_parquet(df, fs, norm, mode=mode, partition_by=partition_by, tag=tag)
+        run_id = (commit_info or {}).get("thresher.run_id")
+        write_parquet(df, fs, norm, mode=mode, partition_by=partition_by, tag=tag, group=group,
+                      run_id=run_id)
     else:
-        write_delta(df, fs, norm, mode=mode, partition_by=partition_by, commit_info=commit_info, tag=tag)
+        write_delta(df, fs, norm, mode=mode, partition_by=partition_by, commit_info=commit_info,
+                    tag=tag, group=group)
 
 
 def read_output(spark, *, format: str, path: str):  # noqa: A002
