@@ -11,7 +11,16 @@ marks it, so that ``(null, 1)`` and ``(1, null)`` hash apart).
 
 Timestamps without time zone (pandas, Arrow) count as UTC wall clock, those with one
 as instants: they meet when Spark's session time zone is UTC (thresher's local
-default), which is also the zone CSV timestamps are parsed in. Example::
+default), which is also the zone CSV timestamps are parsed in.
+
+Parquet nanosecond timestamps (pandas' default) reach Spark as longs of nanoseconds
+since the epoch, tagged by frames.py with the field metadata ``NANOS_META``. Their
+canonical value is the floored microsecond, like any timestamp's, and the rest
+(1..999 ns, ``sub_micros``) is kept beside it: in ``row_key`` as ``"n": [{"i", "r"}]``
+(present whenever the projection has a timestamp, so that a microsecond table writes
+``"n":[]`` and meets a nanosecond one exactly on whole microseconds, never on a value
+1 ns off), and in the hashes as one more part, null (so skipped, leaving the hash of a
+microsecond table's equal row) when it is 0. Example::
 
     canon = df.select(*canonical_columns(df, {"amount": "Amount", "id": "ID"}))  # c0, c1
     canon.select(row_hash(2, salt=0).alias("h"))
@@ -23,12 +32,38 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from thresher.operators.errors import ContainmentError
+
 _EPOCH_NTZ = "TIMESTAMP_NTZ'1970-01-01 00:00:00'"
+NANOS_META = "thresher.nanos"  # field metadata: this long holds nanoseconds since the epoch
+_NANOS_JSON = "array<struct<i: int, r: bigint>>"
 
 
 def col_ref(name: str) -> SparkColumn:
     """A top-level column by its exact name (dots and backticks included)."""
     return F.col("`" + name.replace("`", "``") + "`")
+
+
+def is_nanos(f: T.StructField) -> bool:
+    """Whether a field is a nanosecond timestamp read as a long (tagged by frames.py)."""
+    return isinstance(f.dataType, T.LongType) and NANOS_META in (f.metadata or {})
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def floor_micros(name: str) -> SparkColumn:
+    """Nanoseconds (long column ``name``) as floored microseconds, in integers only:
+    ``div`` truncates, so negative values with a rest go one lower (no overflow at the
+    long's ends, unlike ``ns - pmod(ns, 1000)``)."""
+    q = _quoted(name)
+    return F.expr(f"CASE WHEN {q} % 1000 < 0 THEN {q} DIV 1000 - 1 ELSE {q} DIV 1000 END")
+
+
+def sub_micros(name: str) -> SparkColumn:
+    """The nanoseconds past ``floor_micros`` (1..999), null when 0 or when the value is."""
+    return F.expr(f"NULLIF(pmod({_quoted(name)}, 1000), 0)")
 
 
 def _float(c: SparkColumn) -> SparkColumn:
@@ -95,35 +130,62 @@ def canonical(c: SparkColumn, t: T.DataType) -> SparkColumn:
     return c.cast("string")
 
 
-def _projection(df: DataFrame, names: dict[str, str],
-                memo: dict | None = None) -> list[tuple[SparkColumn, T.DataType]]:
-    """(canonical value, stored type) of each of ``names`` (key -> stored name), in key order;
-    ``memo`` keeps each column's canonical value by stored name and type, to build it once."""
-    types = {f.name: f.dataType for f in df.schema.fields}
+class _Part:
+    """One projected column: its canonical value, stored type, whether its family is
+    timestamp, and its sub-microsecond rest (nanosecond columns only)."""
+
+    __slots__ = ("value", "dtype", "timestamp", "rest")
+
+    def __init__(self, value: SparkColumn, dtype: T.DataType, timestamp: bool, rest: SparkColumn | None):
+        self.value, self.dtype, self.timestamp, self.rest = value, dtype, timestamp, rest
+
+
+def _part(f: T.StructField) -> _Part:
+    if is_nanos(f):
+        return _Part(floor_micros(f.name), f.dataType, True, sub_micros(f.name))
+    ts = isinstance(f.dataType, (T.TimestampType, T.TimestampNTZType))
+    return _Part(canonical(col_ref(f.name), f.dataType), f.dataType, ts, None)
+
+
+def _field_key(f: T.StructField) -> tuple:
+    return f.name, f.dataType.json(), is_nanos(f)
+
+
+def _projection(df: DataFrame, names: dict[str, str], memo: dict | None = None) -> list[_Part]:
+    """Each of ``names`` (key -> stored name) as a ``_Part``, in key order; ``memo`` keeps
+    each column's part by stored name and type, to build it once."""
+    fields = {f.name: f for f in df.schema.fields}
     out = []
     for k in sorted(names):
-        name, dtype = names[k], types[names[k]]
+        f = fields[names[k]]
         if memo is None:
-            out.append((canonical(col_ref(name), dtype), dtype))
+            out.append(_part(f))
             continue
-        key = (name, dtype.json())
+        key = _field_key(f)
         if key not in memo:
-            memo[key] = canonical(col_ref(name), dtype)
-        out.append((memo[key], dtype))
+            memo[key] = _part(f)
+        out.append(memo[key])
     return out
 
 
 def canonical_columns(df: DataFrame, names: dict[str, str]) -> list[SparkColumn]:
     """Canonical values of ``names`` (key -> stored name), in key order, aliased ``c0``,
     ``c1``...: two tables' canonical frames on the same keys line up by position."""
-    return [c.alias(f"c{i}") for i, (c, _) in enumerate(_projection(df, names))]
+    parts = _projection(df, names)
+    nanos = [names[k] for k, p in zip(sorted(names), parts) if p.rest is not None]
+    if nanos:  # c0.. alone would lose the nanoseconds; only the content stage reads such columns
+        raise ContainmentError(f"canonical_columns: {', '.join(nanos)} hold nanosecond timestamps; "
+                               "use row_key or projection_hash, which keep the sub-microsecond part")
+    return [p.value.alias(f"c{i}") for i, p in enumerate(parts)]
 
 
-def _hash(columns: list[SparkColumn], salt: int) -> SparkColumn:
+def _hash(columns: list[SparkColumn], salt: int, rests: list[SparkColumn] = ()) -> SparkColumn:
     parts: list[SparkColumn] = [F.lit(f"thresher-containment-{salt}")]
     for c in columns:
         parts += [c, F.isnull(c)]
-    return F.xxhash64(*parts)
+    # A rest is null (skipped by xxhash64) on whole microseconds: such rows hash as a
+    # microsecond table's equal row does.
+    return F.xxhash64(*parts, *rests)
 
 
 def row_hash(width: int, *, salt: int) -> SparkColumn:
@@ -135,7 +197,8 @@ def row_hash(width: int, *, salt: int) -> SparkColumn:
 def projection_hash(df: DataFrame, names: dict[str, str], *, salt: int, memo: dict | None = None) -> SparkColumn:
     """``row_hash`` of ``df``'s canonical columns ``names`` computed in one expression, so that
     one scan can hash several projections of a table (``memo``: see ``_projection``)."""
-    return _hash([c for c, _ in _projection(df, names, memo)], salt)
+    parts = _projection(df, names, memo)
+    return _hash([p.value for p in parts], salt, [p.rest for p in parts if p.rest is not None])
 
 
 def row_key(df: DataFrame, names: dict[str, str], memo: dict | None = None) -> SparkColumn:
@@ -146,10 +209,16 @@ def row_key(df: DataFrame, names: dict[str, str], memo: dict | None = None) -> S
     pattern need not be injective over every year), and a string that is not valid UTF-8,
     which JSON would decode with replacement characters, goes as null at its position plus
     its raw bytes in base64 under ``"x"`` (an empty list when every string is valid).
+    Timestamps add ``"n"``: the sub-microsecond rests of nanosecond columns, by position
+    (see the module docstring).
     This is the exact check's comparison key: a group-by on it is an equality test of
     canonical values, never of hashes."""
-    fields, invalid = [], []
-    for i, (c, t) in enumerate(_projection(df, names, memo)):
+    fields, invalid, rests = [], [], []
+    parts = _projection(df, names, memo)
+    for i, p in enumerate(parts):
+        c, t = p.value, p.dtype
+        if p.rest is not None:
+            rests.append(F.when(p.rest.isNotNull(), F.struct(F.lit(i).alias("i"), p.rest.alias("r"))))
         if isinstance(t, T.DateType):
             c = F.unix_date(c)
         elif isinstance(t, (T.StringType, T.CharType, T.VarcharType)):
@@ -159,6 +228,9 @@ def row_key(df: DataFrame, names: dict[str, str], memo: dict | None = None) -> S
         fields.append(c.alias(f"c{i}"))
     if invalid:
         fields.append(F.filter(F.array(*invalid), lambda x: x.isNotNull()).alias("x"))
+    if any(p.timestamp for p in parts):
+        n = F.filter(F.array(*rests), lambda x: x.isNotNull()) if rests else F.array().cast(_NANOS_JSON)
+        fields.append(n.alias("n"))
     return F.to_json(F.struct(*fields), {"ignoreNullFields": "false"})
 
 
@@ -183,8 +255,8 @@ class ExpressionCache:
 
     @staticmethod
     def _signature(df: DataFrame, names: dict[str, str]) -> tuple:
-        types = {f.name: f.dataType for f in df.schema.fields}
-        return tuple((k, names[k], types[names[k]].json()) for k in sorted(names))
+        fields = {f.name: f for f in df.schema.fields}
+        return tuple((k, *_field_key(fields[names[k]])) for k in sorted(names))
 
     def _get(self, key: tuple, build) -> SparkColumn:
         if key not in self._built:

@@ -23,6 +23,7 @@ tables a job). Example::
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from .shared_scan import Pair, batches, run_isolated
 from .spark_jobs import JobGroup
 from .tables import TableInfo
 
+_EPOCH = _dt.datetime(1970, 1, 1)
 _EVIDENCE_CHARS = 500  # a longer string value is cut in the evidence (edges.parquet)
 
 
@@ -55,15 +57,19 @@ class ContentOutcome:
 
 
 def evidence_row(row_json: str, keys: list[str], families: dict[str, str]) -> dict:
-    """A row key (canonical.row_key) as {key: value}: dates and timestamps readable, a
-    string that is not UTF-8 as ``base64:...``, long strings cut."""
+    """A row key (canonical.row_key) as {key: value}: dates and timestamps readable (with
+    their nanoseconds when they have some), a string that is not UTF-8 as ``base64:...``,
+    long strings cut."""
     values = json.loads(row_json)
     raw = {item["i"]: item["b"] for item in values.get("x") or []}
+    rests = {item["i"]: item["r"] for item in values.get("n") or []}
     row = {}
     for i, k in enumerate(keys):
         v = values.get(f"c{i}")
         if i in raw:
             v = "base64:" + raw[i]
+        elif i in rests and isinstance(v, int):
+            v = (_EPOCH + _dt.timedelta(microseconds=v)).strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{rests[i]:03d}Z"
         elif families.get(k) in ("date", "timestamp") and isinstance(v, int):
             v = show_value(families[k], v)
         if isinstance(v, str) and len(v) > _EVIDENCE_CHARS:

@@ -4,7 +4,9 @@ Reads a month come from an access log (CSV ``table,reads_per_month``; a table it
 does not list is never read) or, without one, 1 read a month for every table.
 The scan rate that turns a parent's bytes into rebuild seconds is the one given,
 else the one measured in this run's content stage (its bytes over its seconds,
-job overheads included, so rebuild times err long), else 100 MB/s. Example::
+job overheads included, so rebuild times err long), else 100 MB/s. Tables with
+nanosecond timestamps stay out of the plan (``not_planned``): Spark cannot rebuild
+them exactly. Example::
 
     reads = read_access_log("access.csv")
     doc, keys = build_plan(spark, lake.tables, contained_pairs, reads=reads, plan=PlanConfig(),
@@ -65,6 +67,10 @@ def build_plan(spark, tables: dict[str, TableInfo], contained: list[tuple[str, s
         rate, source = measured_rate, "measured in the content stage"
     else:
         rate, source = DEFAULT_SCAN_RATE, "default"
+    # Rebuilds go through Spark, which has no nanosecond type: a table with nanosecond
+    # timestamps (as child or as parent) could not come back exactly, so it is not planned.
+    unplannable = sorted({t for pair in contained for t in pair if tables[t].nanos})
+    contained = [(c, p) for c, p in contained if not tables[c].nanos and not tables[p].nanos]
     plan_tables = {n: PlanTable(bytes=t.data_bytes, reads_per_month=(
         DEFAULT_READS if reads is None else reads.get(n, 0.0))) for n, t in tables.items()}
     result = plan_deletions(plan_tables, contained, scan_rate=rate, config=plan)
@@ -101,5 +107,7 @@ def build_plan(spark, tables: dict[str, TableInfo], contained: list[tuple[str, s
         "params": plan.model_dump(),
         "deleted": entries,
         "access_log_unknown_tables": sorted(set(reads or {}) - set(tables)),
+        "not_planned": [{"table": t, "reason": "nanosecond timestamps in " + ", ".join(sorted(tables[t].nanos))
+                         + ": a rebuild through Spark would lose the nanoseconds"} for t in unplannable],
     }
     return doc, key_frames

@@ -3,7 +3,9 @@
 Row counts, and per top-level column null counts and min/max, folded over every
 row group of every file; Hive partition folders (``key=value``) add columns whose
 statistics come from the folder names. Footer min/max are taken as exact (Arrow
-and parquet-java write them untruncated by default). With ``page_headers``, the
+and parquet-java write them untruncated by default); timestamps of every unit become
+floored microseconds, and nanosecond columns are recorded in ``TableInfo.nanos``
+(timestamps.py: pandas' default, which Spark reads as longs). With ``page_headers``, the
 headers of each column chunk's pages also bound its distinct values
 (parquet_pages.py): a few dozen bytes a page, counted in ``meta_bytes``. Example::
 
@@ -18,7 +20,6 @@ import re
 from urllib.parse import unquote
 
 import pyarrow as pa
-import pyarrow.types as pat
 
 from thresher.operators.errors import TableReadError
 from thresher.operators.io.fs import FileInfo
@@ -27,23 +28,13 @@ from thresher.operators.io.parquet import data_files, read_footer
 from .parquet_pages import chunk_pages, trusted_entries
 from .stats import BoundsAccumulator, DistinctAccumulator, TableStats, to_value
 from .tables import TableInfo
+from .timestamps import file_timestamps, leaf_unit, leaves, micros_bound
 from .types import ORDERED, Column, arrow_family
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _INT = re.compile(r"^-?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _leaves(t: pa.DataType) -> int:
-    """Parquet leaf columns under an Arrow type (depth first, as the footer lists them)."""
-    if pat.is_struct(t):
-        return sum(_leaves(t.field(i).type) for i in range(t.num_fields))
-    if pat.is_map(t):
-        return _leaves(t.key_type) + _leaves(t.item_type)
-    if pat.is_list(t) or pat.is_large_list(t) or pat.is_fixed_size_list(t):
-        return _leaves(t.value_type)
-    return 1
 
 
 def _partition_family(values: list[str | None]) -> str:
@@ -94,6 +85,7 @@ def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> T
     if not files:
         raise TableReadError("no data files", table=name)
     schema = None
+    nanos: dict[str, bool] | None = None
     accs: dict[str, BoundsAccumulator] = {}
     distinct: dict[str, DistinctAccumulator] = {}
     rows = meta_bytes = data_bytes = 0
@@ -107,6 +99,12 @@ def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> T
         elif fields != schema:
             raise TableReadError(f"files disagree on the schema: {files[0][0].path} has {schema}, "
                                  f"{f.path} has {fields}", table=name)
+        file_nanos = file_timestamps(md, arrow, name=name, path=f.path)
+        if nanos is None:
+            nanos = file_nanos
+        elif file_nanos != nanos:  # Spark reads a column with the first file's type: long or timestamp
+            raise TableReadError(f"files disagree on nanosecond timestamp columns: {files[0][0].path} "
+                                 f"has {sorted(nanos)}, {f.path} has {sorted(file_nanos)}", table=name)
         rows += md.num_rows
         meta_bytes += md.serialized_size + 8
         data_bytes += f.size
@@ -128,7 +126,17 @@ def inspect_parquet(fs, path: str, *, name: str, page_headers: bool = True) -> T
     for key, d in distinct.items():
         d.apply(stats.columns[key])
     return TableInfo(name=name, path=path, format="parquet", columns=columns, stats=stats,
-                     data_bytes=data_bytes, meta_bytes=meta_bytes)
+                     data_bytes=data_bytes, meta_bytes=meta_bytes, nanos=nanos or {})
+
+
+def _bounds(family: str, col, st):
+    """A chunk's (min, max) in the family's domain (stats.py); None where unknown."""
+    if family == "timestamp":  # from the stored integers, whatever the unit (timestamps.py)
+        return micros_bound(col, st, "min"), micros_bound(col, st, "max")
+    try:
+        return to_value(family, st.min), to_value(family, st.max)
+    except (TypeError, ValueError, AttributeError):
+        return None, None  # a logical type we cannot place in the family's domain
 
 
 def _fold_column(acc: BoundsAccumulator, md, leaf: int, family: str) -> None:
@@ -140,20 +148,16 @@ def _fold_column(acc: BoundsAccumulator, md, leaf: int, family: str) -> None:
             continue
         nulls = st.null_count if st.has_null_count else None
         values = None if nulls is None else chunk.num_values - nulls
-        lo = hi = None
-        if st.has_min_max:
-            try:
-                lo, hi = to_value(family, st.min), to_value(family, st.max)
-            except (TypeError, ValueError, AttributeError):
-                lo = hi = None  # a logical type we cannot place in the family's domain
+        lo, hi = _bounds(family, md.schema.column(leaf), st) if st.has_min_max else (None, None)
         acc.add(values=values, nulls=nulls, lo=lo, hi=hi)
 
 
-def _injective(family: str, arrow_type: pa.DataType) -> bool:
+def _injective(family: str, col) -> bool:
     """Whether distinct stored values stay distinct once canonical (canonical.py): not
-    floats (NaN payloads, -0.0) nor nanosecond timestamps (cut to microseconds)."""
+    floats (NaN payloads, -0.0) nor INT96 timestamps (Spark cuts them to microseconds);
+    INT64 nanoseconds are, as canonical values keep the sub-microsecond part."""
     if family == "timestamp":
-        return pat.is_timestamp(arrow_type) and arrow_type.unit != "ns"
+        return leaf_unit(col) in ("ms", "us", "ns")
     return family != "float"
 
 
@@ -161,7 +165,7 @@ def _flat_columns(arrow: pa.Schema):
     """(field, family, leaf index) of each top-level column with one ordered leaf."""
     leaf = 0
     for fld in arrow:
-        width = _leaves(fld.type)
+        width = leaves(fld.type)
         family = arrow_family(fld.type)
         if width == 1 and family in ORDERED:
             yield fld, family, leaf
@@ -186,7 +190,7 @@ def fold_distinct(fs, path: str, md, distinct: dict[str, DistinctAccumulator], *
                 acc.add(lo=None, hi=None)
                 continue
             trusted = trusted_entries(md.created_by, fld.type, arrow_schema=arrow_schema) \
-                and _injective(family, fld.type)
+                and _injective(family, md.schema.column(leaf))
             for g in range(md.num_row_groups):
                 chunk = md.row_group(g).column(leaf)
                 st = chunk.statistics

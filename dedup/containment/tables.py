@@ -31,6 +31,9 @@ class TableInfo:
     meta_bytes: int = 0
     options: dict[str, str] = field(default_factory=dict)  # Spark reader options (CSV)
     spark_schema: dict | None = None  # the schema Spark inferred (CSV): read with it, not again
+    # Parquet INT64 TIMESTAMP(NANOS) columns (timestamps.py): key -> UTC-adjusted. Spark
+    # reads them as longs of nanoseconds, which the content stage compares as timestamps.
+    nanos: dict[str, bool] = field(default_factory=dict)
 
     @property
     def families(self) -> dict[str, str]:
