@@ -10,12 +10,16 @@
     thresher preselect score --input PARQUET --models m1=PATH,... --benchmarks YAML --out DIR
     thresher preselect train --input DIR --out MODEL [--top F ...]
 
+Every command takes ``--verbose`` (before or after its name): Spark's own log at
+INFO, as ``THRESHER_SPARK_LOG=INFO`` does; without either it is quiet (ERROR).
+
 Exit codes: 0 ok, 2 bad recipe or input (nothing was written), 1 runtime failure.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 
@@ -42,7 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     _containment_parser(sub)
     fasttext_train.add_parser(sub)
     preselect.add_parser(sub)
+    _add_verbose(parser)
     return parser
+
+
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` on this parser and every subcommand's, so it works in any position.
+
+    SUPPRESS as the default: a subcommand's own default would otherwise overwrite a
+    ``--verbose`` given before the subcommand's name.
+    """
+    parser.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show Spark's own log (INFO; or the level in THRESHER_SPARK_LOG)")
+    for action in parser._actions:  # noqa: SLF001 - argparse lists subcommands only here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for child in dict.fromkeys(action.choices.values()):
+                _add_verbose(child)
 
 
 def _containment_parser(sub) -> None:
@@ -151,6 +170,12 @@ def _print_ops(as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        from thresher.operators.session import SPARK_LOG_ENV
+
+        # Before any JVM starts: its log configuration reads the level from here.
+        # A level the user set (DEBUG, say) is more specific than --verbose.
+        os.environ.setdefault(SPARK_LOG_ENV, "INFO")
     try:
         if args.command == "ops":
             _print_ops(args.json)

@@ -4,7 +4,8 @@ One master and N workers, each a separate JVM started with ``bin/spark-class``
 (PyPI's PySpark ships no ``sbin/``). Executors run ``PYSPARK_PYTHON`` (this
 interpreter by default): without it they would run whatever ``python3`` is on
 PATH, which lacks thresher's dependencies. Every process is started in its own
-process group and stopped by PID.
+process group and stopped by PID. The master and workers log with thresher's quiet
+log configuration (``THRESHER_SPARK_LOG`` sets their level, as for the CLI).
 
 For people::
 
@@ -26,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from thresher.operators.errors import ThresherError
+from thresher.operators.session import log4j2_java_option, spark_log_level
 
 
 def spark_home() -> str:
@@ -56,6 +58,11 @@ class LocalCluster:
     def _spawn(self, cls: str, *args: str, log: str) -> subprocess.Popen:
         env = dict(os.environ, SPARK_HOME=spark_home(), PYSPARK_PYTHON=self.python,
                    SPARK_LOCAL_IP="127.0.0.1", SPARK_NO_DAEMONIZE="1")
+        option = log4j2_java_option()
+        # spark-class passes SPARK_DAEMON_JAVA_OPTS to the master and worker JVMs; a
+        # log configuration the user put there wins.
+        if option and "log4j" not in env.get("SPARK_DAEMON_JAVA_OPTS", ""):
+            env["SPARK_DAEMON_JAVA_OPTS"] = f"{option} {env.get('SPARK_DAEMON_JAVA_OPTS', '')}".strip()
         out = open(os.path.join(self.work_dir, log), "w")  # noqa: SIM115 - lives with the process
         proc = subprocess.Popen([os.path.join(spark_home(), "bin", "spark-class"), cls, *args],
                                 env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -63,6 +70,7 @@ class LocalCluster:
         return proc
 
     def start(self, timeout: float = 120.0) -> "LocalCluster":
+        spark_log_level()  # a bad THRESHER_SPARK_LOG fails here, not as a JVM's odd level
         self.work_dir = self.work_dir or tempfile.mkdtemp(prefix="thresher-cluster-")
         port, ui = free_port(), free_port()
         self.master_url, self.ui_url = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui}"

@@ -60,6 +60,11 @@ class MissingDependencyError(UserError):
     """Something missing on the machine (Java, an optional package)."""
 
 
+class SettingError(UserError):
+    """An environment setting thresher reads (``THRESHER_SPARK_LOG``) has a value it
+    does not accept; the message names the variable and the accepted values."""
+
+
 class OutputError(ThresherError):
     """Writing or committing an output failed; the previous output is intact."""
 

@@ -4,6 +4,10 @@ On Databricks and under ``spark-submit`` a session (or its master) already exist
 and forcing a ``master`` would be wrong: ``get_or_create_session(master=None)`` then
 only adds the recipe's runtime confs. Locally we check for Java first, because
 PySpark's own error for a missing JVM is an opaque "Java gateway process exited".
+
+Spark's own log is quiet (ERROR) unless ``THRESHER_SPARK_LOG`` names a level: a
+local JVM starts with the shipped ``log4j2.properties``, so even its start-up
+warnings are gone; a JVM that spark-submit started gets the level once Python runs.
 """
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from .errors import MissingDependencyError
+from .errors import MissingDependencyError, SettingError
 
 JAVA_HELP = (
     "Spark needs Java 17 or newer. Install it, then run again:\n"
@@ -30,6 +35,65 @@ LOCAL_DEFAULTS = {
     "spark.driver.memory": "4g",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
+
+
+SPARK_LOG_ENV = "THRESHER_SPARK_LOG"
+DEFAULT_SPARK_LOG = "ERROR"
+SPARK_LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
+# Shipped as package data; absent only where thresher runs from a --py-files zip,
+# whose members the JVM cannot read as a file (the level is still set at start).
+LOG4J2_PROPERTIES = Path(__file__).resolve().with_name("log4j2.properties")
+_LOG_CONF_KEYS = ("log4j2.configurationFile", "log4j.configurationFile")
+
+
+def spark_log_level() -> str:
+    """Spark's log level: ``THRESHER_SPARK_LOG`` (any log4j level), else ERROR."""
+    value = os.environ.get(SPARK_LOG_ENV, "").strip().upper() or DEFAULT_SPARK_LOG
+    if value not in SPARK_LOG_LEVELS:
+        raise SettingError(f"{SPARK_LOG_ENV}={os.environ[SPARK_LOG_ENV]!r} is not a log level; "
+                           f"expected one of {', '.join(SPARK_LOG_LEVELS)}")
+    return value
+
+
+def log4j2_java_option() -> str | None:
+    """The JVM option that makes Spark use thresher's quiet log configuration."""
+    if not LOG4J2_PROPERTIES.is_file():
+        return None
+    # A file: URI, so a path with spaces survives Spark's splitting of java options.
+    return f"-Dlog4j2.configurationFile={LOG4J2_PROPERTIES.as_uri()}"
+
+
+def _names_log_config(java_options: str | None) -> bool:
+    return any(f"-D{key}=" in (java_options or "") for key in _LOG_CONF_KEYS)
+
+
+def with_quiet_log(java_options: str | None) -> str | None:
+    """``spark.driver.extraJavaOptions`` with thresher's log configuration added,
+    unless the user's options already name a log4j configuration of their own."""
+    option = log4j2_java_option()
+    if option is None or _names_log_config(java_options):
+        return java_options
+    return f"{option} {java_options}" if java_options else option
+
+
+def _add_log_level(conf: dict, java_options: str | None, level: str) -> None:
+    """Set ``spark.log.level`` where the driver's log configuration does not already
+    give thresher's level.
+
+    Spark applies ``spark.log.level`` as its context starts: under spark-submit the
+    JVM is already running with the cluster's (INFO) configuration, which logs every
+    query plan; only the context's first few lines come before the level takes hold.
+    Thresher's own log4j2.properties reads THRESHER_SPARK_LOG itself, and a log4j
+    configuration the user chose is left alone unless THRESHER_SPARK_LOG is set.
+    """
+    if "spark.log.level" in conf:  # the recipe's own choice
+        return
+    ours = log4j2_java_option()
+    if ours and ours in (java_options or ""):
+        return
+    if _names_log_config(java_options) and SPARK_LOG_ENV not in os.environ:
+        return
+    conf["spark.log.level"] = level
 
 
 def java_version() -> int | None:
@@ -77,22 +141,31 @@ def get_or_create_session(master: str | None = None, conf: dict | None = None,
     conf = {k: str(v) for k, v in (conf or {}).items()}
     session = active_session()
     if session is None:
+        level = spark_log_level()  # a bad THRESHER_SPARK_LOG fails before the JVM starts
         builder = SparkSession.builder.appName(app_name)
         submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started our JVM
         if not submitted:
             check_java()
+            # Before the JVM starts, or its start-up warnings are already printed.
+            java_options = with_quiet_log(conf.get("spark.driver.extraJavaOptions"))
+            if java_options:
+                conf["spark.driver.extraJavaOptions"] = java_options
+            _add_log_level(conf, java_options, level)
             # Python workers (mapInArrow stages) must run this interpreter, which has
             # thresher's dependencies, not whatever `python3` is first on PATH.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             for key, value in LOCAL_DEFAULTS.items():
                 builder = builder.config(key, value)
             builder = builder.master(master or "local[*]")
+        else:
+            from pyspark import SparkConf
+
+            given = SparkConf()  # what spark-submit was given (its --conf, --driver-java-options)
+            if not given.contains("spark.log.level"):
+                _add_log_level(conf, given.get("spark.driver.extraJavaOptions", None), level)
         for key, value in conf.items():
             builder = builder.config(key, value)
-        session = builder.getOrCreate()
-        if not submitted:
-            session.sparkContext.setLogLevel("ERROR")
-        return session
+        return builder.getOrCreate()
     # An existing session: static confs cannot change; runtime (spark.sql.*) ones can.
     for key, value in conf.items():
         try:
@@ -111,3 +184,8 @@ def has_native_delta(spark) -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means: not available here
         return False
+
+
+if __name__ == "__main__":
+    # For spark-submit: --driver-java-options "$(python -m thresher.operators.session)"
+    print(log4j2_java_option() or "")
