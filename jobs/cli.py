@@ -134,8 +134,37 @@ def _run_containment(args) -> None:
     print(result.summary())
 
 
+def type_name(annotation) -> str:
+    """A param's type as a recipe author reads it: ``Literal['softmax', 'ova']``,
+    ``Optional[int]``, ``list[str]``, ``str | dict[str, float]``."""
+    import types
+    import typing
+
+    if annotation is type(None):
+        return "None"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is typing.Union or origin is types.UnionType:
+        rest = [a for a in args if a is not type(None)]
+        inner = " | ".join(type_name(a) for a in rest)
+        return f"Optional[{inner}]" if len(rest) < len(args) else inner
+    if origin is not None:
+        name = getattr(origin, "__name__", None) or str(origin).replace("typing.", "")
+        return f"{name}[{', '.join(type_name(a) for a in args)}]" if args else name
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def summary_line(doc: str | None) -> str:
+    """The first sentence of a docstring's first paragraph, on one line."""
+    paragraph = " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+    end = paragraph.find(". ")
+    return paragraph[:end + 1] if end >= 0 else paragraph
+
+
 def describe_operators() -> list[dict]:
-    """Every registered operator: name, kind, summary, and params (type, default, description)."""
+    """Every registered operator: name, kind, summary, and params (type, default or
+    required, description)."""
     import thresher.jobs.builtins  # noqa: F401  - registers the built-in operators
     from thresher.operators.base import Filter
     from thresher.operators.registry import all_operators
@@ -144,15 +173,21 @@ def describe_operators() -> list[dict]:
     for name, cls in all_operators().items():
         params = []
         for pname, info in cls.Params.model_fields.items():
-            annotation = getattr(info.annotation, "__name__", None) or str(info.annotation)
-            default = "required" if info.is_required() else (
+            required = info.is_required()
+            default = None if required else (
                 info.default_factory() if info.default_factory else info.default)
-            params.append({"name": pname, "type": annotation.replace("typing.", ""),
+            params.append({"name": pname, "type": type_name(info.annotation), "required": required,
                            "default": default, "description": info.description or ""})
-        doc = (cls.__doc__ or "").strip().splitlines()
         out.append({"name": name, "kind": "filter" if issubclass(cls, Filter) else "transform",
-                    "module": cls.__module__, "summary": doc[0] if doc else "", "params": params})
+                    "module": cls.__module__, "summary": summary_line(cls.__doc__), "params": params})
     return out
+
+
+def format_param(param: dict) -> str:
+    """One line of ``thresher ops``: ``name: type = default`` or ``name: type (required)``."""
+    value = " (required)" if param["required"] else f" = {param['default']!r}"
+    desc = f"  {param['description']}" if param["description"] else ""
+    return f"{param['name']}: {param['type']}{value}{desc}"
 
 
 def _print_ops(as_json: bool) -> None:
@@ -163,8 +198,7 @@ def _print_ops(as_json: bool) -> None:
     for op in ops:
         print(f"{op['name']}  [{op['kind']}]  {op['summary']}")
         for p in op["params"]:
-            desc = f"  {p['description']}" if p["description"] else ""
-            print(f"    {p['name']}: {p['type']} = {p['default']!r}{desc}")
+            print(f"    {format_param(p)}")
         print()
 
 

@@ -172,8 +172,9 @@ class DfnScore(Operator):
 
 @register("dfn_filter")
 class DfnFilter(DfnScore):
-    """Score as ``dfn_score`` and keep rows by threshold or as the best fraction, as
-    DataComp's CLIP-score baselines do.
+    """Score as ``dfn_score`` and keep rows by threshold or the best fraction (DataComp).
+
+    The rules are those of DataComp's CLIP-score baselines.
 
     ``min`` / ``max``: keep ``min <= score <= max``; ``top_fraction``: keep that share of
     the rows with a usable image, highest scores first (``select``'s rule: ties by id).

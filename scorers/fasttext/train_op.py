@@ -56,8 +56,9 @@ def _local(path: str, what: str) -> str:
 
 @register("fasttext_train")
 class FastTextTrain(Operator):
-    """Train a fastText classifier on a labelled Parquet set and write it to ``model``;
-    the rows pass through. See the module docstring for DCLM's recipe.
+    """Train a fastText classifier on a labelled Parquet set; the rows pass through.
+
+    The model is written to ``model``. See the module docstring for DCLM's recipe.
 
     Example::
 

@@ -115,9 +115,10 @@ class PredictiveStrength(Operator):
 
 @register("preselect_train")
 class PreSelectTrain(Operator):
-    """Train PreSelect's fastText selector on the rows that reach this step, write it to
-    ``model`` (and ``<model>.eval.json``), and add ``label_column`` (``pos``, ``neg``, or
-    null for rows not trained on).
+    """Train PreSelect's fastText selector on the rows that reach this step.
+
+    Writes it to ``model`` (and ``<model>.eval.json``), and adds ``label_column``
+    (``pos``, ``neg``, or null for rows not trained on).
 
     Positives: the documents at the top ``score`` (all at the maximum, or the ``top``
     fraction); negatives: as many from the lowest scores up; ties by id. A later

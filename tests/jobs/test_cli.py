@@ -43,6 +43,47 @@ def test_ops_lists_every_operator_with_params(capsys):
     assert "exact_dedup" in text and "min: " in text
 
 
+def test_ops_type_names():
+    from typing import Literal, Optional, Union
+
+    from thresher.jobs.cli import type_name
+
+    assert type_name(Literal["softmax", "ova"]) == "Literal['softmax', 'ova']"
+    assert type_name(Optional[int]) == "Optional[int]"
+    assert type_name(int | None) == "Optional[int]"
+    assert type_name(Literal["spearman", "kendall"] | None) == "Optional[Literal['spearman', 'kendall']]"
+    assert type_name(Optional[Union[str, list[str]]]) == "Optional[str | list[str]]"
+    assert type_name(str | dict[str, float]) == "str | dict[str, float]"
+    assert type_name(list) == "list" and type_name(bool) == "bool"
+
+
+def test_ops_shows_required_params_types_and_whole_summaries(capsys):
+    assert main(["ops"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "'required'" not in text
+    assert "    model: str (required)  fastText model file" in text  # fasttext_score
+    assert "    loss: Literal['softmax', 'ova', 'hs', 'ns'] = 'softmax'" in text
+    assert "    correlation: Optional[Literal['spearman', 'kendall']] = None" in text
+    assert "    max: Optional[int] = None" in text  # char_count_filter
+    assert main(["ops", "--json"]) == EXIT_OK
+    ops = {op["name"]: op for op in json.loads(capsys.readouterr().out)}
+    model = {p["name"]: p for p in ops["fasttext_score"]["params"]}["model"]
+    assert model["required"] is True and model["default"] is None
+    # A summary is one whole sentence: the three that stopped mid-sentence end now.
+    for name, op in ops.items():
+        assert op["summary"].endswith((".", ".)")), (name, op["summary"])
+    assert ops["fasttext_train"]["summary"] == (
+        "Train a fastText classifier on a labelled Parquet set; the rows pass through.")
+
+
+def test_summary_line_takes_the_first_sentence():
+    from thresher.jobs.cli import summary_line
+
+    assert summary_line("First line goes\n    on here. Second sentence.\n\n    Body.") == (
+        "First line goes on here.")
+    assert summary_line(None) == ""
+
+
 def test_validate_ok_and_bad(recipe, capsys):
     assert main(["validate", str(recipe)]) == EXIT_OK
     assert "recipe is valid" in capsys.readouterr().out
