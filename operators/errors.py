@@ -19,14 +19,18 @@ class RecipeError(UserError):
     """A recipe that does not parse or validate.
 
     `where` is a human locator such as ``recipes/q.yaml:7, step 2 (word_count_filter), param 'min'``.
+    ``line`` may be a string instead of a number: the command-line option that gave the
+    value (``--set steps.2.min=abc``), which then stands where ``file:line`` would.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+    def __init__(self, message: str, *, file: str | None = None, line: int | str | None = None,
                  step: int | None = None, op: str | None = None, param: str | None = None):
         self.file, self.line, self.step, self.op, self.param = file, line, step, op, param
         self.message = message
         parts = []
-        if file:
+        if isinstance(line, str):
+            parts.append(line)
+        elif file:
             parts.append(f"{file}:{line}" if line else file)
         if step is not None:
             parts.append(f"step {step}" + (f" ({op})" if op else ""))

@@ -32,7 +32,7 @@ from .base import Operator, StepContext
 from .errors import RecipeError
 from .models import expected_files
 from .registry import get_operator
-from .yamlpos import line_of, load_with_lines
+from .yamlpos import SetOrigin, line_of, load_with_lines
 
 
 class _Strict(BaseModel):
@@ -98,6 +98,8 @@ class Recipe:
         if not self.source:
             return "recipe " + ".".join(map(str, key))
         line = line_of(self._lines, tuple(key))
+        if isinstance(line, SetOrigin):
+            return line
         return f"{self.source}:{line}" if line else self.source
 
     # -- construction -------------------------------------------------------------------
@@ -116,13 +118,13 @@ class Recipe:
     @classmethod
     def from_dict(cls, data: Any, *, overrides=(), file: str | None = None,
                   lines: dict | None = None, recipe_dir: str | None = None) -> "Recipe":
-        lines = lines or {}
+        lines = dict(lines or {})  # overrides record themselves in it
         if not isinstance(data, dict):
             raise RecipeError("a recipe must be a YAML mapping with name, input, steps, output",
                               file=file, line=line_of(lines, ()))
         data = _deep_copy(data)
         for item in overrides:
-            _apply_override(data, item, file)
+            _apply_override(data, item, file, lines)
         raw_steps = data.get("steps") or []
         if not isinstance(raw_steps, list):
             raise RecipeError("'steps' must be a list of `- operator_name: {params}` items",
@@ -211,7 +213,7 @@ def _build_operator(step: StepSpec, index: int, spec: RecipeSpec, file, lines) -
             problems.append((line, param, message))
             first = first or (line, param, message)
         line, param, message = first
-        more = "".join(f"\n  also line {ln}, param '{p}': {m}" for ln, p, m in problems[1:])
+        more = "".join(f"\n  also {_at(ln)}, param '{p}': {m}" for ln, p, m in problems[1:])
         raise RecipeError(message + more, file=file, line=line, step=index + 1, op=step.op,
                           param=param) from None
     out = spec.output
@@ -251,8 +253,13 @@ def _recipe_error(exc: ValidationError, file, lines) -> RecipeError:
         parts.append((line_of(lines, loc), ".".join(map(str, loc)), _explain(err, {})
                       if err["type"] != "extra_forbidden" else f"unknown key '{loc[-1]}'"))
     line, param, message = parts[0]
-    more = "".join(f"\n  also line {ln}, '{p}': {m}" for ln, p, m in parts[1:])
+    more = "".join(f"\n  also {_at(ln)}, '{p}': {m}" for ln, p, m in parts[1:])
     return RecipeError(message + more, file=file, line=line, param=param)
+
+
+def _at(line) -> str:
+    """``line 7``, or the ``--set`` option that gave the value."""
+    return line if isinstance(line, SetOrigin) else f"line {line}"
 
 
 _VAR = re.compile(r"\$\{(recipe_dir|env:[A-Za-z_][A-Za-z0-9_]*)\}")
@@ -306,28 +313,41 @@ def _expand_paths(spec: RecipeSpec, recipe_dir: str, file, lines) -> RecipeSpec:
     return spec.model_copy(update={"input": inp, "output": out, "steps": steps})
 
 
-def _apply_override(data: dict, item: str, file) -> None:
+def _apply_override(data: dict, item: str, file, lines: dict | None = None) -> None:
     """Apply ``dotted.key=value``. ``steps.N.param`` is the N-th step (1-based, as in error
-    messages) and ``steps.OPNAME.param`` the only step running that operator."""
+    messages) and ``steps.OPNAME.param`` the only step running that operator.
+
+    The value's key path is recorded in ``lines`` as coming from ``--set item``, so an
+    error about it names the option rather than the recipe line it replaced.
+    """
     if "=" not in item:
         raise RecipeError(f"--set expects dotted.key=value, found {item!r}", file=file)
     key, raw = item.split("=", 1)
     value = yaml.safe_load(raw) if raw != "" else ""
     parts = key.split(".")
     node: Any = data
+    prefix: tuple = ()
     if parts[0] == "steps":
         if len(parts) < 3:
             raise RecipeError(f"--set {key}: use steps.N.param=value or steps.OPNAME.param=value",
                               file=file)
-        step, op = _step_slot(data.get("steps") or [], parts[1], key, file)
+        steps = data.get("steps") or []
+        step, op = _step_slot(steps, parts[1], key, file)
         node, parts = step[op], parts[2:]
         if parts[0] == op and len(parts) > 1:
             parts = parts[1:]
+        prefix = ("steps", next(i for i, s in enumerate(steps) if s is step), op)
     for part in parts[:-1]:
         if not isinstance(node.get(part), dict):
             node[part] = {}
         node = node[part]
     node[parts[-1]] = value
+    if lines is not None:
+        path = prefix + tuple(parts)
+        # The file's lines for what this value replaced (its sub-keys too) no longer apply.
+        for known in [p for p in lines if p[:len(path)] == path]:
+            del lines[known]
+        lines[path] = SetOrigin(f"--set {item}")
 
 
 def _step_slot(steps: list, part: str, key: str, file):

@@ -10,6 +10,12 @@ from .errors import RecipeError
 Path_ = tuple  # a key path such as ("steps", 1, "word_count_filter", "min")
 
 
+class SetOrigin(str):
+    """Where a value came from the command line, ``--set KEY=VALUE``: it stands in the
+    line map for a line number, so errors about the value name the option, not the
+    line of the recipe value it replaced."""
+
+
 def load_with_lines(text: str, file: str | None = None) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML; return the data and a map from key path to 1-based line number."""
     try:
@@ -45,8 +51,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return constructor.construct_object(node)
 
 
-def line_of(lines: dict[Path_, int], path: Path_) -> int | None:
-    """Line of the deepest known prefix of ``path`` (an unknown key points at its parent)."""
+def line_of(lines: dict[Path_, int | SetOrigin], path: Path_) -> int | SetOrigin | None:
+    """Line of the deepest known prefix of ``path`` (an unknown key points at its parent),
+    or the ``--set`` that gave its value."""
     while path:
         if path in lines:
             return lines[path]

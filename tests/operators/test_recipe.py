@@ -118,6 +118,40 @@ def test_overrides_by_number_and_by_name(tmp_path):
         Recipe.from_yaml(path, overrides=["output.mode"])
 
 
+@pytest.mark.parametrize("item", ["steps.word_count_filter.min=abc", "steps.2.min=abc",
+                                  "steps.word_count_filter.word_count_filter.min=abc"])
+def test_a_bad_override_is_reported_at_its_set_option(tmp_path, item):
+    """The bad value came from the command line: the error names the option, not the
+    recipe line of the value it replaced (line 6 here)."""
+    path = write(tmp_path, GOOD)
+    with pytest.raises(RecipeError) as err:
+        Recipe.from_yaml(path, overrides=[item])
+    assert str(err.value).startswith(f"--set {item}, step 2 (word_count_filter), param 'min': ")
+    assert f"{path}:" not in str(err.value)
+    assert err.value.line == f"--set {item}" and err.value.param == "min"
+
+
+def test_override_errors_elsewhere_and_the_file_lines_that_stay(tmp_path):
+    path = write(tmp_path, GOOD)
+    with pytest.raises(RecipeError, match=r"^--set output.mode=bogus, param 'output.mode': "):
+        Recipe.from_yaml(path, overrides=["output.mode=bogus"])
+    with pytest.raises(RecipeError) as err:  # an unknown param given by --set
+        Recipe.from_yaml(path, overrides=["steps.2.mni=3"])
+    assert str(err.value).startswith("--set steps.2.mni=3, step 2 (word_count_filter), param 'mni'")
+    with pytest.raises(RecipeError) as err:  # two bad values: both named by their option
+        Recipe.from_yaml(path, overrides=["steps.2.min=x", "steps.2.max=y"])
+    assert "\n  also --set steps.2.max=y, param 'max'" in str(err.value)
+    # A bad value in the file, with an unrelated override: still the file's line.
+    bad = write(tmp_path, GOOD.replace("max: 100000", "max: lots"), name="bad.yaml")
+    with pytest.raises(RecipeError) as err:
+        Recipe.from_yaml(bad, overrides=["steps.2.min=5"])
+    assert str(err.value).startswith(f"{bad}:7, step 2 (word_count_filter), param 'max'")
+    # Recipe.where (the runner's input/output messages) names the option too.
+    r = Recipe.from_yaml(path, overrides=["output.path=elsewhere"])
+    assert r.where("output", "path") == "--set output.path=elsewhere"
+    assert r.where("input", "path") == f"{path}:2"
+
+
 def test_path_variables(tmp_path, monkeypatch):
     monkeypatch.setenv("THRESHER_TEST_ROOT", "/data/lake")
     # quoted: a bare ${...} inside a YAML flow mapping {...} does not parse
