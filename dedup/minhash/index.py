@@ -5,15 +5,28 @@ A Delta table, one row per (kept document, band): ``id`` (as a string), ``band``
 ``config`` (the signature params, JSON). A run drops new documents whose band keys
 collide with the index's, then appends its own keepers' band keys.
 
-Delta cannot commit two tables at once, so the output's commit is the one commit
-point: the index rows are appended *before* the output commits, tagged with the run
-id, and a reader counts only rows whose run id appears in their output's Delta
-history (``committed_runs``). A run that dies between the two commits leaves index
-rows that no reader ever counts; they cost space, not answers.
+Which rows count. Delta cannot commit two tables at once, so the output's commit is
+the one commit point: the index rows are appended *before* the output commits,
+tagged with the run id, and a reader counts a row only while its run's kept rows
+are still in its output (``live_runs``): the run's commit is in the output's Delta
+history **and no later commit replaced the table** (an overwrite, a restore to an
+earlier version, the runner rolling the run back). So
+
+* a run that dies between the two commits leaves rows that never count;
+* ``output.mode: overwrite`` supersedes every earlier run of that output: the
+  overwriting run itself ignores that output's rows (its own output replaces them,
+  ``replaced_output``), and once it commits, readers see only runs from its commit on;
+* ``append`` keeps every earlier run of the output counting.
+
+Superseded rows stay in the index (space, not answers). A document never matches
+its own indexed copy as a near duplicate: the same id in the index of this output
+means it was kept already (append), and is reported as such; the same id kept into
+another output is ignored.
 
 Matches against the index are band collisions, not verified: the index keeps no
-text. With the default bands and rows a pair at Jaccard 0.5 collides with
-probability ~2%, at 0.8 with ~97% (``MinHashConfig.bands_rows``).
+text. With datasketch's bands and rows for threshold 0.8 and 128 permutations (9 bands
+of 13 rows) a pair at Jaccard 0.8 collides in some band with probability ~40%, at 0.9
+with ~93% (``MinHashConfig.bands_rows``).
 """
 from __future__ import annotations
 
@@ -26,13 +39,16 @@ from pyspark.sql.types import IntegerType, LongType, StringType, StructField, St
 from thresher.dedup.minhash.lsh import BANDS
 from thresher.operators.errors import InputError
 from thresher.operators.io import get_fs, read_input
-from thresher.operators.io.delta import committed_runs, is_delta_table
+from thresher.operators.io.delta import delta_uri, is_delta_table
 
 INDEX_SCHEMA = StructType([
     StructField("id", StringType(), False), StructField("band", IntegerType(), False),
     StructField("key", LongType(), False), StructField("run_id", StringType(), False),
     StructField("output", StringType(), False), StructField("config", StringType(), False)])
 ANCHOR = "_thresher_mh_anchor"
+SELF = "_thresher_mh_self"  # the anchor is the document's own id: kept already (append)
+# Delta operations that replace a table's whole content (Spark SQL spellings).
+_REPLACING = ("CREATE OR REPLACE TABLE", "REPLACE TABLE")
 
 
 def index_config(signature_params: dict) -> str:
@@ -40,9 +56,71 @@ def index_config(signature_params: dict) -> str:
     return json.dumps(signature_params, sort_keys=True, separators=(",", ":"))
 
 
-def read_index(spark, path: str, config: str) -> DataFrame | None:
-    """``(id, band, key)`` of the committed rows of the index at ``path``; None when
-    there is no index yet. The index must have been built with the same ``config``."""
+def _tag(entry: dict, key: str) -> str | None:
+    """A thresher key of a Delta history entry (native Delta keeps them in userMetadata)."""
+    value = entry.get(key)
+    if value is None and entry.get("userMetadata"):
+        try:
+            value = json.loads(entry["userMetadata"]).get(key)
+        except (ValueError, AttributeError):
+            value = None
+    return str(value) if value else None
+
+
+def _restored_version(entry: dict) -> int | None:
+    if str(entry.get("operation", "")).upper() != "RESTORE":
+        return None
+    target = (entry.get("operationParameters") or {}).get("version")
+    try:
+        return int(target)
+    except (TypeError, ValueError):
+        return -1  # restored to a timestamp: count nothing from before it
+
+
+def _replaces(entry: dict) -> bool:
+    mode = str((entry.get("operationParameters") or {}).get("mode", "")).lower()
+    operation = str(entry.get("operation", "")).upper()
+    return mode == "overwrite" or operation.startswith(_REPLACING)
+
+
+def live_runs(fs, path: str) -> set[str]:
+    """The thresher run ids whose kept rows are still in the Delta table at ``path``;
+    empty when there is no table.
+
+    The history is replayed in version order: a commit adds its run, an overwrite
+    leaves only its own, a ``RESTORE`` goes back to the runs of the version it
+    restores, and a commit naming ``thresher.rolled_back_run`` (the runner undoing a
+    failed run's group) drops that run. A run whose commit left the log (log
+    retention) no longer counts.
+    """
+    if not is_delta_table(fs, path):
+        return set()
+    from deltalake import DeltaTable
+    try:
+        history = DeltaTable(delta_uri(fs, path)).history()
+    except Exception as exc:  # noqa: BLE001 - delta-rs raises several types
+        raise InputError(f"cannot read the Delta history of output {path}: {exc}") from exc
+    ordered = sorted(enumerate(history), key=lambda e: (e[1].get("version", -e[0]), -e[0]))
+    live: set[str] = set()
+    at: dict[int, frozenset[str]] = {}
+    for position, entry in ordered:
+        run, target = _tag(entry, "thresher.run_id"), _restored_version(entry)
+        if target is not None:
+            live = set(at.get(target, ()))
+        elif _replaces(entry):
+            live = set()
+        if run:
+            live.add(run)
+        live.discard(_tag(entry, "thresher.rolled_back_run"))
+        at[entry.get("version", -position)] = frozenset(live)
+    return live
+
+
+def read_index(spark, path: str, config: str, *,
+               replaced_output: str | None = None) -> DataFrame | None:
+    """``(id, band, key, output)`` of the rows of the index at ``path`` that count; None
+    when none does. The index must have been built with the same ``config``. Rows kept
+    into ``replaced_output`` (the output this run overwrites) never count."""
     fs, norm = get_fs(path, spark)
     if not fs.exists(norm):
         return None
@@ -60,24 +138,37 @@ def read_index(spark, path: str, config: str) -> DataFrame | None:
                          f"({other[0]}) than this step ({config}): band keys would not "
                          "compare; use the same params or a new index")
     valid = []
-    for output in sorted({r["output"] for r in stored}):
+    for output in sorted({r["output"] for r in stored} - {replaced_output}):
         out_fs, out_norm = get_fs(output, spark)
-        runs = committed_runs(out_fs, out_norm)
+        runs = live_runs(out_fs, out_norm)
         valid += [(output, r["run_id"]) for r in stored if r["output"] == output
                   and r["run_id"] in runs]
     if not valid:
         return None
-    committed = spark.createDataFrame(valid, "output string, run_id string")
-    return (rows.join(F.broadcast(committed), ["output", "run_id"])
-            .select("id", "band", "key"))
+    counted = spark.createDataFrame(valid, "output string, run_id string")
+    return (rows.join(F.broadcast(counted), ["output", "run_id"])
+            .select("id", "band", "key", "output"))
 
 
-def index_matches(keys: DataFrame, index: DataFrame, id_column: str) -> DataFrame:
-    """``(id, ANCHOR)`` for each new document sharing a band key with the index; the
-    anchor is the smallest indexed id it collides with."""
+def index_matches(keys: DataFrame, index: DataFrame, id_column: str, output: str) -> DataFrame:
+    """``(id, ANCHOR, SELF)`` for each new document matching the index.
+
+    A document whose id is indexed for ``output`` was kept there already: its anchor is
+    its own id (``SELF``). Otherwise the anchor is the smallest *other* indexed id it
+    shares a band key with; its own id kept into another output is no match.
+    """
+    own = F.col(id_column).cast("string")
     member = keys.select(id_column, F.posexplode(BANDS).alias("band", "key"))
-    return (member.join(index.withColumnRenamed("id", ANCHOR), ["band", "key"])
-            .groupBy(id_column).agg(F.min(ANCHOR).alias(ANCHOR)))
+    near = (member.join(index.withColumnRenamed("id", ANCHOR), ["band", "key"])
+            .where(F.col(ANCHOR) != own)
+            .select(id_column, ANCHOR, F.lit(False).alias(SELF)))
+    kept_here = index.where(F.col("output") == output).select(F.col("id").alias(ANCHOR)).distinct()
+    same = (keys.select(id_column).join(kept_here, own == F.col(ANCHOR))
+            .select(id_column, ANCHOR, F.lit(True).alias(SELF)))
+    # Kept already beats a near duplicate: the document itself is in the output.
+    return (near.unionByName(same).groupBy(id_column)
+            .agg(F.max(SELF).alias(SELF),
+                 F.min_by(ANCHOR, F.struct(~F.col(SELF), F.col(ANCHOR))).alias(ANCHOR)))
 
 
 def index_rows(kept: DataFrame, keys: DataFrame, id_column: str, *, run_id: str,

@@ -21,7 +21,8 @@ from pyspark.sql import functions as F
 
 from thresher.dedup.minhash.components import connected_components
 from thresher.dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
-from thresher.dedup.minhash.index import ANCHOR, index_config, index_matches, index_rows, read_index
+from thresher.dedup.minhash.index import (ANCHOR, SELF, index_config, index_matches, index_rows,
+                                          read_index)
 from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
 from thresher.dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
 from thresher.operators.io.fs import get_fs
@@ -177,7 +178,7 @@ class MinHashDedup(Operator):
             if p.index:
                 matched = self._index_matches(keys, spark)
             if matched is None:
-                clusters = clusters.withColumn(_INDEXED, F.lit(False))
+                clusters = clusters.withColumns({_INDEXED: F.lit(False), SELF: F.lit(False)})
             else:
                 clusters = self._hold(self._anchor(clusters, matched).localCheckpoint(eager=True))
             self._report = self._stage_report(keys, candidates, edges if p.verify else None,
@@ -195,12 +196,16 @@ class MinHashDedup(Operator):
                 DUP_CLUSTER: F.when(in_cluster, F.col(_CLUSTER)).when(live(), own),
                 DUP_KEEP: F.when(in_cluster, F.col(_KEEP)).when(live(), F.lit(True))})
         else:
-            rule = DropRule("near_duplicate", in_cluster & ~F.col(_KEEP), F.format_string(
+            detail = F.format_string(
                 "near duplicate of %s%s (cluster of %d)",
                 F.when(F.col(_INDEXED), F.lit("indexed ")).otherwise(F.lit("")),
-                F.col(_CLUSTER), F.col(_SIZE)))
+                F.col(_CLUSTER), F.col(_SIZE))
+            already = F.format_string("already kept: id %s is in the index for this output",
+                                      F.col(id_name).cast("string"))
+            rule = DropRule("near_duplicate", in_cluster & ~F.col(_KEEP),
+                            F.when(F.col(SELF), already).otherwise(detail))
             out = mark_drops(df, [rule], self.ctx)
-        return out.drop(_CLUSTER, _KEEP, _SIZE, _INDEXED)
+        return out.drop(_CLUSTER, _KEEP, _SIZE, _INDEXED, SELF)
 
     def release(self) -> None:
         store = getattr(self, "_store", None)
@@ -225,14 +230,23 @@ class MinHashDedup(Operator):
     def _index_config(self) -> str:
         return index_config(self.params.model_dump(include=_SIGNATURE_PARAMS))
 
+    def _output_mode(self) -> str:
+        """The recipe output's mode (``StepContext.output_mode``); ``append`` where the
+        framework does not say (its behaviour before the mode was passed to steps)."""
+        return getattr(self.ctx, "output_mode", None) or "append"
+
     def _index_matches(self, keys: DataFrame, spark) -> DataFrame | None:
+        # An overwrite replaces the output's rows: the index rows kept into it stop counting.
+        replaced = self.ctx.output_path if self._output_mode() == "overwrite" else None
         try:
-            index = read_index(spark, self.params.index, self._index_config())
+            index = read_index(spark, self.params.index, self._index_config(),
+                               replaced_output=replaced)
         except InputError as exc:
             raise InputError(f"step {self.ctx.step} ({self.name}), param 'index': {exc}") from exc
         if index is None:
             return None
-        return self._hold(index_matches(keys, index, self.ctx.id_column).localCheckpoint(eager=True))
+        matched = index_matches(keys, index, self.ctx.id_column, self.ctx.output_path)
+        return self._hold(matched.localCheckpoint(eager=True))
 
     def _anchor(self, clusters: DataFrame, matched: DataFrame) -> DataFrame:
         """Clusters with a document matching the index keep nothing: their keeper was
@@ -247,7 +261,8 @@ class MinHashDedup(Operator):
             F.coalesce(anchor.cast(id_type), label).alias(_CLUSTER),
             (F.coalesce(F.col(_KEEP), F.lit(True)) & anchor.isNull()).alias(_KEEP),
             F.coalesce(F.col(_SIZE), F.lit(1)).alias(_SIZE),
-            anchor.isNotNull().alias(_INDEXED))
+            anchor.isNotNull().alias(_INDEXED),
+            F.coalesce(F.col(SELF), F.lit(False)).alias(SELF))
 
     def _jvm_udfs(self, spark) -> bool:
         """The compiled normalisation when the text UDFs load (``spark.thresher.textUdfs``)."""
