@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import posixpath
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ..errors import DeltaError, InputError, OutputExistsError
 from ..session import has_native_delta
@@ -187,6 +187,7 @@ def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag:
             failpoint("before_commit")
             create_table_with_add_actions(delta_uri(fs, staging), schema, adds, mode="error",
                                           partition_by=partition_by or None, commit_properties=props)
+            _relocate_create_commit(fs, staging, path)
             swap_in(fs, staging, path, tag, group)
         else:
             for (info, rel) in files:  # not in the log yet: invisible to readers
@@ -200,6 +201,35 @@ def write_delta(df, fs, path: str, *, mode: str, partition_by, commit_info, tag:
         fs.delete(staging)  # existing-table case: only hidden leftovers (_SUCCESS, .crc)
     except Exception:  # noqa: BLE001 - committed already; the next write deletes stale staging
         pass
+
+
+def _relocate_create_commit(fs, staging: str, path: str) -> None:
+    """Name the table's own folder, not the staging one, as the CREATE TABLE commit's
+    ``location`` (delta-rs records the folder it created the table in).
+
+    The table is still in its hidden staging folder, unseen by readers, so its first
+    commit can be rewritten; a crash here leaves staging that the next write removes.
+    Only the last segment changes, the way the location spells it (percent-encoded or
+    not); a location of any other shape is left as it is.
+    """
+    log = posixpath.join(staging, "_delta_log", "00000000000000000000.json")
+    lines = fs.read_bytes(log).decode("utf-8").splitlines()
+    old, new = posixpath.basename(staging), posixpath.basename(path.rstrip("/"))
+    for i, line in enumerate(lines):
+        action = json.loads(line)
+        params = action.get("commitInfo", {}).get("operationParameters", {})
+        location = params.get("location")
+        if not isinstance(location, str):
+            continue
+        head, _, last = location.rstrip("/").rpartition("/")
+        if last not in (old, quote(old)):
+            return
+        params["location"] = f"{head}/{new if last == old else quote(new)}" + (
+            "/" if location.endswith("/") else "")
+        lines[i] = json.dumps(action, separators=(",", ":"))
+        fs.delete(log)
+        fs.write_new(log, ("\n".join(lines) + "\n").encode("utf-8"))
+        return
 
 
 def _check_compatible(dt, path, schema_json, partition_by, mode) -> None:

@@ -70,6 +70,23 @@ def test_create_append_overwrite(spark, tmp_path):
     assert DeltaTable(path).version() == 2
 
 
+@pytest.mark.parametrize("name", ["t", "my table"])
+def test_history_records_the_table_folder_not_staging(spark, tmp_path, name):
+    """A new table is built in a hidden staging folder and swapped in: its CREATE TABLE
+    commit must still name the table's own folder as the location."""
+    from urllib.parse import unquote
+
+    path = str(tmp_path / name)
+    write_output(frame(spark, range(3)), format="delta", path=path, mode="error", commit_info=info("r0"))
+    write_output(frame(spark, [3]), format="delta", path=path, mode="append", commit_info=info("r1"))
+    history = {h["version"]: h for h in DeltaTable(path).history()}
+    location = history[0]["operationParameters"]["location"]
+    assert "staging" not in location, location
+    assert unquote(location.rstrip("/")) == Path(path).as_uri().replace("%20", " "), location
+    assert history[0]["thresher.run_id"] == "r0" and history[1]["thresher.run_id"] == "r1"
+    assert table_rows(path) == [(i, f"v{i:02d}", i % 2) for i in range(4)]
+
+
 def test_add_stats(spark, tmp_path):
     path = str(tmp_path / "t")
     write_output(frame(spark, range(10)).coalesce(1), format="delta", path=path, mode="overwrite")
