@@ -129,10 +129,12 @@ def test_mixed_writers_meet_across_units(spark, tmp_path):
     assert ("base_spark", "base_pandas") in got and ("base_pandas", "base_spark") in got
 
 
-def test_one_nanosecond_apart_is_not_contained(spark, tmp_path):
+@pytest.mark.parametrize("opts", [{}, {"sample_above_bytes": 0}, {"verify": "sample", "sample_rows": 1000}],
+                         ids=["exact", "sample_then_exact", "sample_only"])
+def test_one_nanosecond_apart_is_not_contained(spark, tmp_path, opts):
     """Sub-microsecond parts count: a child 1 ns off its parent is not contained, in a
     nanos parent or in the micros parent holding the same values to the microsecond;
-    values with the same nanoseconds are."""
+    values with the same nanoseconds are. The sample test's hashes keep them apart too."""
     base = logical_tables()["base"]
     fine = base.copy()
     fine["ts"] = fine["ts"] + pd.to_timedelta((fine["id"] % 4) * 250, unit="ns")
@@ -148,7 +150,7 @@ def test_one_nanosecond_apart_is_not_contained(spark, tmp_path):
     write_spark(spark)(whole, lake / "whole_spark.parquet")
     # the parent's values cut to the microsecond (pyarrow floors: the same as Spark would hold)
     pq.write_table(_arrow(fine), lake / "parent_us.parquet", coerce_timestamps="us", allow_truncated_timestamps=True)
-    got = contained(spark, lake, tmp_path / "out")
+    got = contained(spark, lake, tmp_path / "out", **opts)
     assert ("child_ns", "parent_ns") in got
     assert ("whole_spark", "parent_ns") in got and ("whole_spark", "parent_us") in got
     for child, parent in [("near_miss_ns", "parent_ns"), ("child_ns", "parent_us"),
