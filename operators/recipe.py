@@ -52,6 +52,12 @@ class InputSpec(_Strict):
     id_column: str | None = Field(None, description="unique id column; default: a content hash")
     text_unit: Literal["line", "file"] = Field("line", description="format text: one doc per line or file")
     options: dict[str, Any] = Field(default_factory=dict, description="passed to Spark's reader")
+    max_doc_bytes: int = Field(
+        32 * 2**20, gt=0, description="a longer text is dropped as read:too_large (its reject "
+        "keeps the start); whole-file inputs of hundreds of MB otherwise exhaust executor memory")
+    on_bad_file: Literal["fail", "skip"] = Field(
+        "fail", description="a damaged Parquet file or a malformed JSONL line: fail the run "
+        "(naming it), or skip it and count it")
 
 
 class OutputSpec(_Strict):

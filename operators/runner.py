@@ -27,16 +27,13 @@ from pyspark.sql import functions as F
 
 from .base import DROP_DETAIL, DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
 from .errors import ColumnContractError, InputError, OutputError, OutputExistsError, ThresherError
-from .ids import with_content_ids
-from .io import read_input, read_output, write_output, output_exists
+from .io import read_output, write_output, output_exists
+from .read_step import READ_STEP, REJECT_COLUMNS, check_unique_ids, prepare, read_source
 from .io.group import RunGroup, recover_groups
 from .recipe import Recipe
 from .session import get_or_create_session
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
 
-READ_STEP = "read"
-EMPTY_REASON = f"{READ_STEP}:empty"
-REJECT_COLUMNS = {DROP_REASON: "drop_reason", DROP_STEP: "drop_step", DROP_DETAIL: "drop_detail"}
 
 
 @dataclass
@@ -52,6 +49,7 @@ class RunResult:
     outputs: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     cached: DataFrame | None = field(default=None, repr=False)  # what output/rejects read
+    notes: list[str] = field(default_factory=list)  # what the run skipped or changed, in words
 
     def release(self) -> None:
         """Free the run's caches and stage checkpoints (a notebook running recipe after
@@ -110,9 +108,12 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t_start = time.perf_counter()
 
-    source = _read(spark, recipe)
+    source, skipped = read_source(spark, recipe)
     _check_contract(recipe, source)
     final, steps = _execute(recipe, source)
+    notes = [f"skipped unreadable file {file} ({why})" for file, why in skipped]
+    if skipped:
+        steps[0].details = {**steps[0].details, "skipped_files": float(len(skipped))}
 
     outputs: dict[str, str] = {}
     kept = final.where(live()).drop(*INTERNAL_COLUMNS)
@@ -148,9 +149,11 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
             rejects = read_output(spark, format=out.format, path=out.rejects)
     summary = format_summary(steps, recipe=spec.name, recipe_hash=recipe.hash, run_id=run_id,
                              total_seconds=time.perf_counter() - t_start, outputs=outputs)
+    if notes:
+        summary += "\nnotes:\n" + "\n".join(f"  - {n}" for n in notes)
     echo(summary)
     return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary,
-                     cached=None if out is not None else final)
+                     cached=None if out is not None else final, notes=notes)
 
 
 def _roll_back(group: RunGroup, exc: BaseException) -> None:
@@ -163,33 +166,6 @@ def _roll_back(group: RunGroup, exc: BaseException) -> None:
                           f"{group.anchor} finishes the rollback from the journal") from exc
     if undone and isinstance(exc, Exception):
         exc.add_note(f"thresher: rolled back this run's outputs already written: {', '.join(undone)}")
-
-
-def _read(spark, recipe: Recipe) -> DataFrame:
-    inp = recipe.spec.input
-    df = read_input(spark, format=inp.format, path=inp.path, options=dict(inp.options),
-                    text_unit=inp.text_unit)
-    columns = dict(df.dtypes)
-    if inp.text_column not in columns:
-        raise InputError(f"{recipe.where('input', 'text_column')}: input {inp.path} has no text "
-                         f"column '{inp.text_column}' "
-                         f"(columns: {', '.join(columns)}); set input.text_column")
-    if columns[inp.text_column] != "string":
-        raise InputError(f"input {inp.path}: text column '{inp.text_column}' is "
-                         f"{columns[inp.text_column]}, expected string")
-    clash = [c for c in (*INTERNAL_COLUMNS, *REJECT_COLUMNS.values()) if c in columns]
-    if clash:
-        raise InputError(f"input {inp.path} has columns reserved by thresher: {', '.join(clash)}")
-    if inp.id_column is None:
-        if "id" in columns:
-            raise InputError(f"input {inp.path} has a column 'id' but input.id_column is not set: "
-                             "set id_column: id to use it, or rename it (thresher would generate 'id')")
-        df = with_content_ids(df, inp.text_column)
-    elif inp.id_column not in columns:
-        raise InputError(f"{recipe.where('input', 'id_column')}: input {inp.path} has no id "
-                         f"column '{inp.id_column}' "
-                         f"(columns: {', '.join(columns)})")
-    return df
 
 
 _FAMILIES = {
@@ -225,17 +201,6 @@ def _check_contract(recipe: Recipe, df: DataFrame) -> None:
             raise ColumnContractError(f"output.partition_by names missing columns: {', '.join(missing)}")
 
 
-def _prepare(recipe: Recipe, df: DataFrame) -> DataFrame:
-    text = F.col(recipe.spec.input.text_column)
-    empty = text.isNull() | (F.trim(text) == "")
-    return df.withColumns({
-        DROP_REASON: F.when(empty, F.lit(EMPTY_REASON)),
-        DROP_STEP: F.when(empty, F.lit(0)),
-        DROP_DETAIL: F.when(empty, F.when(text.isNull(), F.lit("text is null"))
-                            .otherwise(F.lit("text is blank"))),
-    })
-
-
 def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
     rows = df.groupBy(DROP_STEP, DROP_REASON).count().collect()
     total = sum(r["count"] for r in rows)
@@ -247,9 +212,9 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
     names = [READ_STEP] + [op.name for op in ops]
     level = StorageLevel.MEMORY_AND_DISK
     seconds: dict[int, float] = {}
-    prepared = _prepare(recipe, source)
+    prepared = prepare(recipe, source)
     t = time.perf_counter()
-    _check_unique_ids(recipe, source)  # reads the id column only
+    check_unique_ids(recipe, source)  # reads the id column only
     if recipe.spec.execution.mode == "staged":
         current = prepared.persist(level)
         rows_in, drops = _drop_counts(current)
@@ -284,13 +249,3 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
     return current, steps
 
 
-def _check_unique_ids(recipe: Recipe, df: DataFrame) -> None:
-    id_column = recipe.spec.input.id_column
-    if id_column is None:
-        return  # generated ids are unique by construction
-    dupes = (df.groupBy(id_column).count().where(F.col("count") > 1)
-             .orderBy(F.desc("count"), id_column).limit(3).collect())
-    if dupes:
-        examples = ", ".join(f"{r[id_column]!r} x{r['count']}" for r in dupes)
-        raise InputError(f"input {recipe.spec.input.path}: id column '{id_column}' is not unique "
-                         f"(e.g. {examples}); ids must identify one document each")

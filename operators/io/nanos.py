@@ -77,7 +77,8 @@ def micros_from_nanos(df, columns: dict[str, bool]):
         if types.get(name) != "bigint":
             continue  # INT96 also shows as ns in Arrow, but Spark reads it as a timestamp
         col = f"`{name.replace('`', '``')}`"
-        micros = f"(({col} - pmod({col}, 1000)) div 1000)"  # floor, also before 1970
+        # floor, also before 1970; never ns - pmod(ns, 1000), which overflows near the minimum
+        micros = f"({col} div 1000 - CASE WHEN {col} < 0 AND {col} % 1000 != 0 THEN 1 ELSE 0 END)"
         expr = (f"timestamp_micros({micros})" if utc else
                 f"timestampadd(MICROSECOND, {micros}, timestamp_ntz'1970-01-01 00:00:00')")
         converted[name] = F.expr(expr)

@@ -12,6 +12,7 @@ from ..errors import InputError, OutputError
 from .delta import read_delta
 from .fs import get_fs, is_hidden, walk_files
 from .nanos import NANOS_AS_LONG, micros_from_nanos, nanos_columns
+from .filecheck import check_parquet_files
 from .group import recover_groups
 from .parquet import recover
 
@@ -45,7 +46,14 @@ def _check_exists(fs, path: str, fmt: str) -> None:
 
 
 def read_input(spark, *, format: str, path: str, options: dict | None = None,  # noqa: A002
-               text_unit: str = "line"):
+               text_unit: str = "line", on_bad_file: str = "fail"):
+    """Read an input as a DataFrame (see ``read_input_checked``)."""
+    return read_input_checked(spark, format=format, path=path, options=options,
+                              text_unit=text_unit, on_bad_file=on_bad_file)[0]
+
+
+def read_input_checked(spark, *, format: str, path: str, options: dict | None = None,  # noqa: A002
+                       text_unit: str = "line", on_bad_file: str = "fail"):
     """Read an input as a DataFrame.
 
     * parquet: ``spark.read.parquet``; jsonl: ``spark.read.json`` (one object a line);
@@ -57,8 +65,12 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
     * delta: Spark's ``format("delta")`` where the JVM has Delta, else the current
       snapshot's files from delta-rs (see operators/io/delta.py).
 
-    ``options`` go to Spark's reader. Local paths may be globs.
+    ``options`` go to Spark's reader. Local paths may be globs. Parquet files are
+    checked first (footers): a damaged file or a column whose type differs between
+    files is an InputError naming them; ``on_bad_file="skip"`` leaves damaged files
+    out. Returns ``(df, skipped)``: ``skipped`` lists ``(file, why)``.
     """
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
@@ -81,32 +93,43 @@ def read_input(spark, *, format: str, path: str, options: dict | None = None,  #
     where = fs.spark_path(norm)
     try:
         if format == "delta":
-            return read_delta(spark, fs, norm, options)
+            return read_delta(spark, fs, norm, options), []
         reader = spark.read
         if format == "csv":
             options = {"header": "true", **options}
         reader = reader.options(**options)
         if format == "parquet":
-            return _read_parquet(spark, reader, fs, norm, where)
+            return _read_parquet(spark, reader, fs, norm, where, on_bad_file)
         if format == "jsonl":
-            return reader.json(where)
+            return reader.json(where), []
         if format == "csv":
-            return reader.csv(where)
+            return reader.csv(where), []
         # text() sets wholetext itself, so it cannot come through options
         df = reader.text(where, wholetext=text_unit == "file").withColumnRenamed("value", "text")
         if text_unit == "file":
             df = df.select("text", F.col("_metadata.file_path").alias("path"))
-        return df
-    except AnalysisException as exc:
-        raise InputError(f"input {path} (format {format}): Spark cannot read it: "
-                         f"{str(exc).splitlines()[0]}") from exc
+        return df, []
+    except (AnalysisException, Py4JJavaError) as exc:
+        first = str(exc).replace("An error occurred while calling", "").strip().splitlines()
+        detail = next((line.strip(" :") for line in first if "Exception" in line or "[" in line),
+                      first[0] if first else type(exc).__name__)
+        raise InputError(f"input {path} (format {format}): Spark cannot read it: {detail}") from exc
 
 
-def _read_parquet(spark, reader, fs, norm: str, where: str):
-    first = fs.glob(norm)[0] if _GLOB_CHARS & set(norm) and fs.glob(norm) else norm
-    nanos = nanos_columns(fs, first)
+def _read_parquet(spark, reader, fs, norm: str, where: str, on_bad_file: str):
+    matches = fs.glob(norm) if _GLOB_CHARS & set(norm) else [norm]
+    checks = [check_parquet_files(fs, m, on_bad_file=on_bad_file) for m in matches]
+    skipped = [s for c in checks for s in c.skipped]
+    nanos = nanos_columns(fs, checks[0].good[0] if checks and checks[0].good else norm)
     if nanos:
         # A runtime SQL conf, read when the scan runs: it stays set for the session.
         # It changes nothing for files without nanos columns, which it only lets load.
         spark.conf.set(NANOS_AS_LONG, "true")
-    return micros_from_nanos(reader.parquet(where), nanos)
+    if skipped:  # only the good files, with partition folders still discovered
+        good = [fs.spark_path(f) for c in checks for f in c.good]
+        if fs.is_dir(norm):
+            reader = reader.option("basePath", where)
+        df = reader.parquet(*good)
+    else:
+        df = reader.parquet(where)
+    return micros_from_nanos(df, nanos), skipped
