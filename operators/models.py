@@ -49,6 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ModelFileError
 from .io.fs import get_fs
 
 _MAX_CACHED = 4  # models kept per worker: enough for a recipe's scorers, bounded memory
@@ -127,15 +128,28 @@ def ship_file(spark, path: str) -> ShippedFile:
     return ShippedFile(norm, os.path.basename(source), version)
 
 
+def walk_model_dir(root: str):
+    """``os.walk(root, followlinks=True)``, sorted, refusing a symlink cycle: a link back
+    to a folder above it would otherwise be walked (and shipped) without end."""
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:
+            raise ModelFileError(f"{folder} links back to a folder already included (a symlink "
+                                 "cycle); remove the link", path=root)
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        yield folder, dirs, sorted(files)
+
+
 def dir_version(path: str, spark=None) -> tuple:
     """``(path, total size, digest of every file's relative path, size and mtime)`` of a
     local or Hadoop-filesystem directory: changes when any file in it does."""
     fs, norm = get_fs(path, spark)
     entries, total = [], 0
     if fs.local:
-        for root, dirs, files in os.walk(norm, followlinks=True):
-            dirs.sort()
-            for name in sorted(files):
+        for root, _dirs, files in walk_model_dir(norm):
+            for name in files:
                 st = os.stat(os.path.join(root, name))
                 entries.append((os.path.relpath(os.path.join(root, name), norm), st.st_size,
                                 st.st_mtime_ns))
@@ -158,9 +172,8 @@ def _versioned_zip(path: str, version: tuple) -> str:
     model weights hardly compress, and this runs on the driver."""
     def write(out: str) -> None:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-            for root, dirs, files in os.walk(path, followlinks=True):
-                dirs.sort()
-                for name in sorted(files):
+            for root, _dirs, files in walk_model_dir(path):
+                for name in files:
                     full = os.path.join(root, name)
                     zf.write(full, os.path.relpath(full, path))
 

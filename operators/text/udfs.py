@@ -15,9 +15,11 @@ not allowed (Databricks shared access mode, Spark Connect without ``ADD JAR``),
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from importlib import resources
 
@@ -45,22 +47,29 @@ FUNCTIONS = {
     "thresher_unicode_form": ("thresher.text.UnicodeForm", "string"),
 }
 log = logging.getLogger(__name__)
+_extracted: str | None = None  # this process's private copy of the jar (see jar_path)
 _ready: dict[int, bool] = {}  # id of the JVM SparkSession -> UDFs registered
 
 
 def jar_path() -> str:
-    """A filesystem path of the jar, extracted to a temp file when the package is zipped."""
+    """A filesystem path of the jar, extracted when the package is zipped (--py-files).
+
+    The copy goes to a private folder (``mkdtemp``: mode 0700, a random name), never a
+    predictable name in the shared temp directory, where another user could have put a
+    jar of their own for this process to load into the JVM."""
+    global _extracted
     res = resources.files(__package__).joinpath(JAR_NAME)
     if isinstance(res, os.PathLike) and os.path.isfile(res):
         return os.fspath(res)
-    data = res.read_bytes()  # inside a --py-files zip: no real path to hand to Spark
-    path = os.path.join(tempfile.gettempdir(), f"thresher-text-{hashlib.sha256(data).hexdigest()[:16]}.jar")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
+    if _extracted is None or not os.path.isfile(_extracted):
+        data = res.read_bytes()  # inside a --py-files zip: no real path to hand to Spark
+        folder = tempfile.mkdtemp(prefix="thresher-jar-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, f"thresher-text-{hashlib.sha256(data).hexdigest()[:16]}.jar")
+        with open(path, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
-    return path
+        _extracted = path
+    return _extracted
 
 
 def _session_key(spark) -> int:

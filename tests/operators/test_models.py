@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from thresher.operators import models
 from thresher.operators.models import ShippedFile, load_once, ship_dir, ship_file
 
@@ -69,3 +71,15 @@ def test_shipped_directories_arrive_unpacked_under_a_versioned_name(spark, tmp_p
     assert second.name != first.name
     assert on_executor(second) == (True, ["config.json", "sub"], b"\1" * 10)
     assert on_executor(first)[2] == b"\0" * 10  # shipped snapshots stay as they were
+
+
+def test_a_symlink_cycle_in_a_model_directory_is_refused(tmp_path):
+    from thresher.operators.errors import ModelFileError
+    from thresher.operators.models import dir_version
+
+    model = tmp_path / "model"
+    (model / "sub").mkdir(parents=True)
+    (model / "config.json").write_text("{}")
+    (model / "sub" / "loop").symlink_to(model, target_is_directory=True)
+    with pytest.raises(ModelFileError, match="symlink cycle"):
+        dir_version(str(model))

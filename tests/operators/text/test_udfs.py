@@ -112,17 +112,32 @@ def test_conf_switch(spark, make_df):
 
 
 def test_jar_path_from_a_zipped_package(tmp_path):
-    """Under --py-files the package is a zip: the jar is extracted to a real file."""
+    """Under --py-files the package is a zip: the jar is extracted to a real file, in a
+    private folder, so a jar planted under a predictable name in /tmp is never loaded."""
+    import hashlib
+    import subprocess
     import sys
+    import tempfile
 
     from thresher.jobs.package import build_zip
 
-    archive = build_zip(str(tmp_path))
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from thresher.operators.text import udfs; "
-            "p = udfs.jar_path(); import zipfile; print(p); zipfile.ZipFile(p).testzip()")
-    import subprocess
-
-    out = subprocess.run([sys.executable, "-c", code, archive], capture_output=True, text=True,
-                         cwd=tmp_path, check=True)
-    path = out.stdout.strip()
-    assert ".zip" not in path and Path(path).read_bytes() == Path(udfs.jar_path()).read_bytes()
+    real = Path(udfs.jar_path()).read_bytes()
+    planted = Path(tempfile.gettempdir()) / f"thresher-text-{hashlib.sha256(real).hexdigest()[:16]}.jar"
+    existed = planted.exists()
+    if not existed:  # the name earlier versions used: someone else's file there must not load
+        planted.write_bytes(b"PK not the real jar")
+    try:
+        archive = build_zip(str(tmp_path))
+        code = ("import sys, os, stat, hashlib; sys.path.insert(0, sys.argv[1]);"
+                "from thresher.operators.text import udfs; p = udfs.jar_path();"
+                "print(p); print(oct(stat.S_IMODE(os.stat(os.path.dirname(p)).st_mode)));"
+                "print(hashlib.sha256(open(p, 'rb').read()).hexdigest())")
+        out = subprocess.run([sys.executable, "-c", code, archive], capture_output=True, text=True,
+                             cwd=tmp_path, check=True).stdout.split()
+    finally:
+        if not existed:
+            planted.unlink()
+    path, mode, digest = out
+    assert ".zip" not in path and path != str(planted)
+    assert mode == "0o700"
+    assert digest == hashlib.sha256(real).hexdigest()
