@@ -4,15 +4,17 @@ Every operator is a Spark SQL expression (no Python UDFs). Importing this packag
 registers them: ``normalize_text``, ``char_count_filter``, ``word_count_filter``,
 ``mean_word_length_filter``, ``alpha_ratio_filter``, ``symbol_ratio_filter``,
 ``line_end_ellipsis_filter``, ``bullet_line_filter``, ``stopword_filter``,
-``duplicate_line_fraction_filter`` and ``top_ngram_repetition_filter``.
+``duplicate_line_fraction_filter``, ``top_ngram_repetition_filter`` and the web-text
+rules ``c4_filter``.
 """
-from . import gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
+from . import c4, gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
+from .c4 import C4Filter
 from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, StopwordFilter,
                      SymbolRatioFilter)
 from .length import CharCountFilter, MeanWordLengthFilter, WordCountFilter
 from .normalize import NormalizeText
 from .repetition import DuplicateLineFractionFilter, TopNgramRepetitionFilter
 
-__all__ = ["AlphaRatioFilter", "BulletLineFilter", "CharCountFilter", "DuplicateLineFractionFilter",
-           "LineEndEllipsisFilter", "MeanWordLengthFilter", "NormalizeText", "StopwordFilter",
+__all__ = ["AlphaRatioFilter", "BulletLineFilter", "C4Filter", "CharCountFilter",
+           "DuplicateLineFractionFilter", "LineEndEllipsisFilter", "MeanWordLengthFilter", "NormalizeText", "StopwordFilter",
            "SymbolRatioFilter", "TopNgramRepetitionFilter", "WordCountFilter"]
