@@ -5,10 +5,11 @@ registers them: ``normalize_text``, ``char_count_filter``, ``word_count_filter``
 ``mean_word_length_filter``, ``alpha_ratio_filter``, ``symbol_ratio_filter``,
 ``line_end_ellipsis_filter``, ``bullet_line_filter``, ``stopword_filter``,
 ``duplicate_line_fraction_filter``, ``top_ngram_repetition_filter`` and the web-text
-rules ``c4_filter``.
+rules ``c4_filter`` and ``fineweb_filter``.
 """
-from . import c4, gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
+from . import c4, fineweb, gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
 from .c4 import C4Filter
+from .fineweb import FineWebFilter
 from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, StopwordFilter,
                      SymbolRatioFilter)
 from .length import CharCountFilter, MeanWordLengthFilter, WordCountFilter
@@ -16,5 +17,6 @@ from .normalize import NormalizeText
 from .repetition import DuplicateLineFractionFilter, TopNgramRepetitionFilter
 
 __all__ = ["AlphaRatioFilter", "BulletLineFilter", "C4Filter", "CharCountFilter",
-           "DuplicateLineFractionFilter", "LineEndEllipsisFilter", "MeanWordLengthFilter", "NormalizeText", "StopwordFilter",
-           "SymbolRatioFilter", "TopNgramRepetitionFilter", "WordCountFilter"]
+           "DuplicateLineFractionFilter", "FineWebFilter", "LineEndEllipsisFilter",
+           "MeanWordLengthFilter", "NormalizeText", "StopwordFilter", "SymbolRatioFilter",
+           "TopNgramRepetitionFilter", "WordCountFilter"]
