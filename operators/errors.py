@@ -73,6 +73,11 @@ class OutputError(ThresherError):
     """Writing or committing an output failed; the previous output is intact."""
 
 
+class OutputBusyError(OutputError, UserError):
+    """Another run holds the output's write lock; the message names it (run, process,
+    host, since when) and what to do if that run is dead."""
+
+
 class DeltaError(OutputError):
     """A Delta table could not be read or committed."""
 
@@ -123,3 +128,9 @@ class PreSelectError(UserError):
     """PreSelect's inputs do not fit together: a model with a benchmark score but no
     losses (or the other way round), fewer than 3 models, benchmark scores that are not
     numbers, or nothing to train a selector on; the message names the model or file."""
+
+
+class ConnectUnsupportedError(UserError):
+    """A Spark Connect session (no JVM on the driver: Databricks serverless, shared
+    clusters, Databricks Connect) cannot do what was asked; the message names the
+    step, option or path and the way round it (classic Spark, or a local path)."""

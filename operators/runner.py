@@ -14,6 +14,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import time
@@ -29,7 +30,7 @@ from .base import DROP_DETAIL, DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
 from .errors import ColumnContractError, InputError, OutputError, OutputExistsError, ThresherError
 from .io import read_output, write_output, output_exists
 from .read_step import READ_STEP, REJECT_COLUMNS, check_unique_ids, prepare, read_source
-from .io.group import RunGroup, recover_groups
+from .io.group import OutputLock, RunGroup, recover_groups
 from .recipe import Recipe
 from .session import get_or_create_session
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
@@ -108,6 +109,14 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t_start = time.perf_counter()
 
+    with contextlib.ExitStack() as held:
+        if spec.output is not None:  # one run writes these outputs at a time, from its start
+            held.enter_context(OutputLock(spark, spec.output.path, run_id))
+        return _run_locked(spark, recipe, run_id, started, t_start, echo)
+
+
+def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, echo) -> RunResult:
+    spec = recipe.spec
     source, skipped = read_source(spark, recipe)
     _check_contract(recipe, source)
     final, steps = _execute(recipe, source)

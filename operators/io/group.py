@@ -20,16 +20,24 @@ marker): Delta is restored to the version the journal recorded (a new commit nam
 the run it undoes, so ``committed_runs`` no longer counts that run), a table the run
 created is deleted, a Parquet output gets its previous copy back.
 
+One run writes a group at a time: ``begin`` takes ``.<kept>.lock`` (created only if
+absent: atomic on local disks and HDFS), so a second run at once fails with
+OutputBusyError and nothing mixed. A lock whose process is gone (same host) is
+stale and taken over; recovery never touches a journal while a live run holds the lock.
+
 Journal files are ``.<kept>.group-<run>.<seq>.json`` (hidden from Spark and Delta
 readers); an update writes the next ``seq`` and the highest one is current.
 """
 from __future__ import annotations
 
 import json
+import os
 import posixpath
+import socket
+import time
 from dataclasses import dataclass, field
 
-from ..errors import OutputError
+from ..errors import OutputBusyError, OutputError
 from .fs import failpoint, get_fs, split
 from .parquet import RUN_MARKER
 
@@ -69,6 +77,70 @@ def _journals(fs, path: str) -> dict[str, list[str]]:
     return {run: [p for _, p in sorted(files)] for run, files in found.items()}
 
 
+def _lock_path(path: str) -> str:
+    parent, name = split(path)
+    return posixpath.join(parent, f".{name}.lock")
+
+
+def _holder(fs, path: str) -> dict | None:
+    """Who holds the lock of ``path``, or None when nobody (alive) does."""
+    lock = _lock_path(path)
+    if not fs.exists(lock):
+        return None
+    try:
+        body = json.loads(fs.read_bytes(lock).decode("utf-8"))
+    except (OSError, ValueError):
+        return {"run_id": "?", "pid": None, "host": "?", "since": "?"}
+    if body.get("host") == socket.gethostname() and body.get("pid"):
+        try:
+            os.kill(int(body["pid"]), 0)
+        except ProcessLookupError:
+            return None  # that process is gone: a killed run's lock
+        except PermissionError:
+            pass  # alive, another user's
+    return body
+
+
+def _acquire(fs, path: str, run_id: str) -> None:
+    lock = _lock_path(path)
+    body = json.dumps({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                       "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}).encode()
+    for _ in range(2):
+        try:
+            fs.write_new(lock, body)
+            return
+        except (OSError, OutputError):
+            holder = _holder(fs, path)
+            if holder is not None:
+                raise OutputBusyError(
+                    f"output {path} is being written by run {holder.get('run_id')} (pid "
+                    f"{holder.get('pid')} on {holder.get('host')}, since {holder.get('since')}); "
+                    f"wait for it, or if that run is dead delete {lock}") from None
+            fs.delete(lock)  # stale: its process is gone
+    raise OutputBusyError(f"output {path}: could not take the lock {lock}")
+
+
+class OutputLock:
+    """The write lock of a run's outputs, held from the run's start (so a second run
+    fails at once, not after computing) to its end, whatever the outcome::
+
+        with OutputLock(spark, "/out/kept", run_id):
+            ...
+    """
+
+    def __init__(self, spark, anchor: str, run_id: str):
+        self.fs, self.anchor = get_fs(anchor, spark)
+        self.run_id = run_id
+
+    def __enter__(self) -> "OutputLock":
+        self.fs.mkdirs(split(self.anchor)[0])
+        _acquire(self.fs, self.anchor, self.run_id)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.fs.delete(_lock_path(self.anchor))
+
+
 def _delta_run(fs, path: str) -> str | None:
     from .delta import _open, commit_run_id, is_delta_table
     if not is_delta_table(fs, path):
@@ -99,8 +171,9 @@ class RunGroup:
 
     # ---------------------------------------------------------- protocol
     def begin(self) -> "RunGroup":
+        """Record the members' state before the run (the caller holds ``OutputLock``)."""
         from .delta import _open, is_delta_table
-        recover_groups(self.anchor, self.spark)
+        recover_groups(self.anchor, self.spark, locked=True)
         for norm, m in self.members.items():
             fs = self._member_fs[norm]
             m.existed = fs.exists(norm)
@@ -181,13 +254,17 @@ def _rollback(run_id: str, member_fs, members) -> list[str]:
     return undone
 
 
-def recover_groups(path: str, spark=None) -> list[str]:
+def recover_groups(path: str, spark=None, *, locked: bool = False) -> list[str]:
     """Finish or undo the group of any run that died writing next to ``path``: a
-    committed journal is rolled forward, an open one rolled back. Returns what it did."""
+    committed journal is rolled forward, an open one rolled back. Returns what it did.
+    Without ``locked`` (the caller holds the lock) nothing is touched while a live run
+    holds it: its journal is its work in progress."""
     try:
         fs, norm = get_fs(path, spark)
         journals = _journals(fs, norm)
     except OutputError:
+        return []
+    if not journals or (not locked and _holder(fs, norm) is not None):
         return []
     done = []
     for run_id, files in journals.items():
