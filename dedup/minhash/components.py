@@ -61,6 +61,7 @@ from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import AtomicType
 
+from thresher.dedup.minhash.stages import release_dataframe
 from thresher.operators.errors import ConvergenceError, InputError
 from thresher.operators.io.fs import get_fs
 
@@ -165,6 +166,7 @@ class _Store:
             self.run_dir = posixpath.join(root, f"components-{uuid.uuid4().hex[:12]}")
         self.cached: list[DataFrame] = []
         self.folders: list[str] = []
+        self.local: list[DataFrame] = []  # local checkpoints, freed like folders
 
     def persist(self, df: DataFrame, metrics: list[Column]) -> tuple[DataFrame, dict]:
         df = df.persist()
@@ -177,6 +179,7 @@ class _Store:
         observed = df.observe(obs, *metrics)
         if self.run_dir is None:
             out = observed.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+            self.local.append(out)
         else:
             path = posixpath.join(self.run_dir, name)
             observed.write.parquet(self.fs.spark_path(path))
@@ -197,12 +200,17 @@ class _Store:
         for path in self.folders[:-1]:
             self.fs.delete(path)
         self.folders = self.folders[-1:]
+        for df in self.local[:-1]:  # unpersist() alone leaves a local checkpoint's blocks
+            release_dataframe(df)
+        self.local = self.local[-1:]
 
     def discard(self) -> None:
         """After a failure: drop every cache and this run's whole folder."""
         for df in self.cached:
             df.unpersist()
-        self.cached, self.folders = [], []
+        for df in self.local:
+            release_dataframe(df)
+        self.cached, self.folders, self.local = [], [], []
         if self.run_dir is not None and self.fs.exists(self.run_dir):
             self.fs.delete(self.run_dir)
 

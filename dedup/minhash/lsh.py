@@ -5,27 +5,30 @@ Each function takes and returns DataFrames and runs no action; the operator
 (``operator.py``) chains them and materialises each stage once (``stages.py``).
 
 * ``band_keys``: one row per document, ``(id, bands array<bigint>)``, computed by the
-  numba kernel over whole Arrow batches (``mapInArrow``), band keys as signed longs.
-* ``candidate_edges``: documents sharing a key in some band form a bucket; each member
-  gets one edge to the bucket's smallest id (a star, so a bucket of k documents costs
-  k - 1 edges, not k^2). Edges are ``(src, dst)`` with ``src < dst``, distinct.
-* ``verify_edges``: the exact Jaccard similarity of each edge's two shingle sets;
-  edges below the threshold go. Only candidate edges are checked, so a member whose
-  edge to its bucket's smallest id fails can still join the cluster through another
-  band's bucket.
+  numba kernel over whole Arrow batches (``mapInArrow``), band keys as signed longs;
+  with ``signatures`` also ``sig array<int>``, the signature (uint32 bits as int).
+* ``candidate_edges`` (``verify: false``): documents sharing a key in some band form a
+  bucket; each member gets one edge to the bucket's smallest id (a star, so a bucket
+  of k documents costs k - 1 edges, not k^2). Edges are ``(src, dst)`` with
+  ``src < dst``, distinct. With ``verify: true`` the pairs come from ``verify.py``
+  (all pairs of a bucket, pivots in hot buckets, pruned by the signature estimate).
+* ``verify_edges``: the exact Jaccard similarity of each pair's two shingle sets;
+  pairs below the threshold go.
 """
 from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DoubleType, LongType, StructField, StructType
+from pyspark.sql.types import ArrayType, DoubleType, IntegerType, LongType, StructField, StructType
 
 from thresher.dedup.minhash.config import MinHashConfig
+from thresher.operators.io.fs import failpoint
 from thresher.operators.text import udfs
 from thresher.operators.text.normalize import unicode_normalize
 
 NORM = "_thresher_mh_norm"
 BANDS = "bands"
+SIG = "sig"
 SRC, DST = "src", "dst"
 
 
@@ -49,12 +52,17 @@ def normalized(text: Column, *, lowercase: bool, strip_punctuation: bool,
     return F.trim(text)
 
 
-def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig) -> DataFrame:
-    """``(id, bands)`` for ``docs(id, NORM)``: one band key (bigint) per LSH band."""
+def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig, *,
+              signatures: bool = False) -> DataFrame:
+    """``(id, bands)`` for ``docs(id, NORM)``: one band key (bigint) per LSH band; with
+    ``signatures`` also ``(sig)``, the ``num_perm`` MinHash values as ints."""
     bands, rows = cfg.bands_rows()
     id_field = docs.schema[id_column]
-    schema = StructType([StructField(id_column, id_field.dataType, id_field.nullable),
-                         StructField(BANDS, ArrayType(LongType(), False), False)])
+    fields = [StructField(id_column, id_field.dataType, id_field.nullable),
+              StructField(BANDS, ArrayType(LongType(), False), False)]
+    if signatures:
+        fields.append(StructField(SIG, ArrayType(IntegerType(), False), False))
+    schema = StructType(fields)
     config = cfg.model_dump()
 
     def compute(batches):
@@ -66,13 +74,19 @@ def band_keys(docs: DataFrame, id_column: str, cfg: MinHashConfig) -> DataFrame:
         from thresher.dedup.minhash.signatures import compute_signatures
 
         worker_cfg = MinHashConfig(**config)
+        names = [id_column, BANDS] + ([SIG] if signatures else [])
+        failpoint("minhash_signatures")  # fault tests: an executor lost mid-stage
         for batch in batches:
             sig = compute_signatures(batch.column(NORM), worker_cfg)
             keys = band_hashes(sig, bands, rows).view(np.int64)
             offsets = pa.array(np.arange(0, keys.size + 1, bands, dtype=np.int32))
-            lists = pa.ListArray.from_arrays(offsets, pa.array(keys.reshape(-1)))
-            yield pa.RecordBatch.from_arrays([batch.column(id_column), lists],
-                                             names=[id_column, BANDS])
+            columns = [batch.column(id_column),
+                       pa.ListArray.from_arrays(offsets, pa.array(keys.reshape(-1)))]
+            if signatures:
+                sig_offsets = pa.array(np.arange(0, sig.size + 1, sig.shape[1], dtype=np.int32))
+                values = np.ascontiguousarray(sig, dtype=np.uint32).view(np.int32).reshape(-1)
+                columns.append(pa.ListArray.from_arrays(sig_offsets, pa.array(values)))
+            yield pa.RecordBatch.from_arrays(columns, names=names)
 
     return docs.select(id_column, NORM).mapInArrow(compute, schema)
 

@@ -25,6 +25,8 @@ from thresher.dedup.minhash.index import (ANCHOR, SELF, index_config, index_matc
                                           read_index)
 from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
 from thresher.dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
+from thresher.dedup.minhash.verify import (ESTIMATE_Z, HOT_PIVOTS, bucket_pairs, bucket_report,
+                                           estimated_pairs)
 from thresher.operators.io.fs import get_fs
 from thresher.operators.base import DropRule, Operator, OpParams, SideOutput, live, mark_drops
 from thresher.operators.errors import InputError, RecipeError
@@ -53,6 +55,11 @@ class MinHashDedup(Operator):
     candidate (or, with ``verify``, verified) edges; the keeper is chosen by ``keep``,
     ties by the smallest id, so the same input gives the same keepers on any cluster.
 
+    ``verify: true`` also changes the candidates: bands and rows reach ``target_recall``
+    at J = threshold (``config.recall_bands_rows``) and every pair sharing a bucket is
+    estimated from the signatures, then verified exactly (pivots only in buckets of
+    more than ``max_bucket`` members, reported as hot buckets; ``verify.py``).
+
     With ``index`` (a Delta table; the recipe's output must be Delta too), documents
     colliding with the band keys of documents kept by earlier runs are dropped, with
     every document clustered with them, and this run's keepers join the index when
@@ -79,8 +86,15 @@ class MinHashDedup(Operator):
                                         "spaces before shingling")
         unicode_form: Literal["NFKC", "NFC", "none"] = Field("NFKC", description="Unicode "
                                                              "normalisation before shingling")
-        verify: bool = Field(False, description="drop candidate edges whose exact Jaccard "
+        verify: bool = Field(False, description="drop candidate pairs whose exact Jaccard "
                              "on the shingle sets is below threshold before clustering")
+        target_recall: float = Field(0.99, gt=0.0, lt=1.0, description="with verify (and no "
+                                     "bands/rows): choose bands and rows so that a pair at "
+                                     "J = threshold becomes a candidate with this probability, "
+                                     "at the least expected candidate count")
+        max_bucket: int = Field(256, ge=2, description="with verify: a bucket of more members "
+                                "is hot; only its smallest ids are paired with the others "
+                                f"({HOT_PIVOTS} pivots), not all pairs")
         keep: str = Field("first_id", description="keeper of each cluster: first_id "
                           "(smallest id), longest (most characters), max:<column> or "
                           "min:<column>; ties by smallest id")
@@ -103,13 +117,31 @@ class MinHashDedup(Operator):
 
         @model_validator(mode="after")
         def _bands_rows(self):
-            self.config()  # the same checks as the stages will make
+            given = self.model_fields_set
+            for name in ("target_recall", "max_bucket"):
+                if name in given and not self.verify:
+                    raise ValueError(f"{name} applies to verify: true (exactly verified "
+                                     "candidates); set verify: true or drop it")
+            if "target_recall" in given and self.bands is not None:
+                raise ValueError("give bands/rows or target_recall, not both")
+            self.config().bands_rows()  # the same checks as the stages will make
             return self
 
         def config(self) -> MinHashConfig:
+            tuned = self.verify and self.bands is None
             return MinHashConfig(num_perm=self.num_perm, ngram=self.ngram,
                                  tokenizer=self.tokenizer, seed=self.seed,
-                                 threshold=self.threshold, bands=self.bands, rows=self.rows)
+                                 threshold=self.threshold, bands=self.bands, rows=self.rows,
+                                 target_recall=self.target_recall if tuned else None)
+
+        def signature_params(self) -> dict:
+            """What the band keys depend on; bands and rows as chosen when recall-tuned
+            (so an index or checkpoint of the balanced choice never compares)."""
+            params = self.model_dump(include=_SIGNATURE_PARAMS)
+            cfg = self.config()
+            if cfg.target_recall is not None:
+                params["bands"], params["rows"] = cfg.bands_rows()
+            return params
 
     @property
     def keep_column(self) -> str | None:
@@ -153,14 +185,24 @@ class MinHashDedup(Operator):
             store = self._store = StageStore(spark, p.checkpoint_dir)
             checkpointed = p.checkpoint_dir is not None
             k = {"input": input_fingerprint(docs.select(id_name, NORM)) if checkpointed else ""}
-            k["bands"] = stage_key(p.model_dump(include=_SIGNATURE_PARAMS), k["input"])
-            keys = store.stage("bands", k["bands"], lambda: band_keys(docs, id_name, cfg))
-            candidates = store.stage("edges", k["bands"], lambda: candidate_edges(keys, id_name))
-            edges, k["edges"] = candidates, k["bands"]
-            if p.verify:
-                k["edges"] = stage_key({"verify": p.threshold}, k["bands"])
+            sig_params = p.signature_params() | ({"signatures": True} if p.verify else {})
+            k["bands"] = stage_key(sig_params, k["input"])
+            keys = store.stage("bands", k["bands"],
+                               lambda: band_keys(docs, id_name, cfg, signatures=p.verify))
+            estimated = None
+            if p.verify:  # every pair of a bucket (pivots in hot ones), estimated, verified
+                k["pairs"] = stage_key({"max_bucket": p.max_bucket, "pivots": HOT_PIVOTS}, k["bands"])
+                candidates = store.stage("edges", k["pairs"],
+                                         lambda: bucket_pairs(keys, id_name, p.max_bucket))
+                k["estimated"] = stage_key({"estimate": p.threshold, "z": ESTIMATE_Z}, k["pairs"])
+                estimated = store.stage("estimated", k["estimated"], lambda: estimated_pairs(
+                    candidates, keys, id_name, cfg))
+                k["edges"] = stage_key({"verify": p.threshold}, k["estimated"])
                 edges = store.stage("verified", k["edges"],
-                                    lambda: verify_edges(candidates, docs, id_name, cfg))
+                                    lambda: verify_edges(estimated, docs, id_name, cfg))
+            else:
+                candidates = store.stage("edges", k["bands"], lambda: candidate_edges(keys, id_name))
+                edges, k["edges"] = candidates, k["bands"]
             cc_dir = None if store.root is None else f"{store.root}/cc-{k['edges']}"
             comps = store.stage("components", k["edges"],
                                 lambda: self._hold(connected_components(
@@ -181,8 +223,8 @@ class MinHashDedup(Operator):
                 clusters = clusters.withColumns({_INDEXED: F.lit(False), SELF: F.lit(False)})
             else:
                 clusters = self._hold(self._anchor(clusters, matched).localCheckpoint(eager=True))
-            self._report = self._stage_report(keys, candidates, edges if p.verify else None,
-                                              clusters, store)
+            self._report = self._stage_report(keys, candidates, estimated,
+                                              edges if p.verify else None, clusters, store)
             if p.index:
                 self._report["index_matches"] = float(0 if matched is None else matched.count())
         finally:
@@ -228,7 +270,7 @@ class MinHashDedup(Operator):
         return [SideOutput("minhash index", rows, self.params.index)]
 
     def _index_config(self) -> str:
-        return index_config(self.params.model_dump(include=_SIGNATURE_PARAMS))
+        return index_config(self.params.signature_params())
 
     def _output_mode(self) -> str:
         """The recipe output's mode (``StepContext.output_mode``); ``append`` where the
@@ -294,13 +336,18 @@ class MinHashDedup(Operator):
             F.count(F.lit(1)).over(whole).alias(_SIZE))
 
     @staticmethod
-    def _stage_report(keys, candidates, verified, clusters, store: StageStore) -> dict[str, float]:
+    def _stage_report(keys, candidates, estimated, verified, clusters,
+                      store: StageStore) -> dict[str, float]:
         sizes = (clusters.groupBy(_CLUSTER)
                  .agg(F.count(F.lit(1)).alias("n"), F.count_if(~F.col(_KEEP)).alias("removed"))
                  .agg(F.count(F.lit(1)).alias("clusters"), F.max("n").alias("largest"),
                       F.sum("removed").alias("removed")).first())
-        out = {"documents": float(keys.count()), "candidate_pairs": float(candidates.count())}
-        if verified is not None:
+        out = {"documents": float(keys.count())}
+        if verified is None:
+            out["candidate_pairs"] = float(candidates.count())
+        else:  # candidate pairs, hot buckets, then what the estimate and verify keep
+            out |= bucket_report(candidates)
+            out["pairs_after_estimate"] = float(estimated.count())
             out["pairs_after_verify"] = float(verified.count())
         out |= {"clusters": float(sizes["clusters"]), "largest_cluster": float(sizes["largest"] or 0),
                "near_duplicates": float(sizes["removed"] or 0)}

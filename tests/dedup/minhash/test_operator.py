@@ -101,7 +101,7 @@ def test_checkpoints_are_reused_and_keyed_by_params(spark, tmp_path):
     first, op1 = apply(df, checkpoint_dir=str(tmp_path), verify=True)
     assert not any(v for k, v in op1.report().items() if k.startswith("reused_"))
     stages = sorted(p.name.split("-")[0] for p in tmp_path.iterdir() if not p.name.startswith("cc"))
-    assert stages == ["bands", "clusters", "components", "edges", "verified"]
+    assert stages == ["bands", "clusters", "components", "edges", "estimated", "verified"]
     again, op2 = apply(df, checkpoint_dir=str(tmp_path), verify=True)
     assert all(v == 1.0 for k, v in op2.report().items() if k.startswith("reused_"))
     assert reasons(again) == reasons(first)
