@@ -5,9 +5,10 @@ registers them: ``normalize_text``, ``char_count_filter``, ``word_count_filter``
 ``mean_word_length_filter``, ``alpha_ratio_filter``, ``symbol_ratio_filter``,
 ``line_end_ellipsis_filter``, ``bullet_line_filter``, ``stopword_filter``,
 ``duplicate_line_fraction_filter``, ``top_ngram_repetition_filter`` and the web-text
-rules ``c4_filter`` and ``fineweb_filter``.
+rules ``c4_filter``, ``fineweb_filter`` and ``url_filter``.
 """
-from . import c4, fineweb, gopher, length, normalize, repetition  # noqa: F401  (registers the operators)
+from . import (c4, fineweb, gopher, length, normalize, repetition,  # noqa: F401  (registers)
+               url)
 from .c4 import C4Filter
 from .fineweb import FineWebFilter
 from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, StopwordFilter,
@@ -15,8 +16,9 @@ from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, 
 from .length import CharCountFilter, MeanWordLengthFilter, WordCountFilter
 from .normalize import NormalizeText
 from .repetition import DuplicateLineFractionFilter, TopNgramRepetitionFilter
+from .url import URLFilter
 
 __all__ = ["AlphaRatioFilter", "BulletLineFilter", "C4Filter", "CharCountFilter",
            "DuplicateLineFractionFilter", "FineWebFilter", "LineEndEllipsisFilter",
            "MeanWordLengthFilter", "NormalizeText", "StopwordFilter", "SymbolRatioFilter",
-           "TopNgramRepetitionFilter", "WordCountFilter"]
+           "TopNgramRepetitionFilter", "URLFilter", "WordCountFilter"]
