@@ -5,10 +5,10 @@ registers them: ``normalize_text``, ``char_count_filter``, ``word_count_filter``
 ``mean_word_length_filter``, ``alpha_ratio_filter``, ``symbol_ratio_filter``,
 ``line_end_ellipsis_filter``, ``bullet_line_filter``, ``stopword_filter``,
 ``duplicate_line_fraction_filter``, ``top_ngram_repetition_filter`` and the web-text
-rules ``c4_filter``, ``fineweb_filter`` and ``url_filter``.
+rules ``c4_filter``, ``fineweb_filter``, ``url_filter`` and ``token_count``.
 """
 from . import (c4, fineweb, gopher, length, normalize, repetition,  # noqa: F401  (registers)
-               url)
+               tokens, url)
 from .c4 import C4Filter
 from .fineweb import FineWebFilter
 from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, StopwordFilter,
@@ -16,9 +16,11 @@ from .gopher import (AlphaRatioFilter, BulletLineFilter, LineEndEllipsisFilter, 
 from .length import CharCountFilter, MeanWordLengthFilter, WordCountFilter
 from .normalize import NormalizeText
 from .repetition import DuplicateLineFractionFilter, TopNgramRepetitionFilter
+from .tokens import TokenCount
 from .url import URLFilter
 
 __all__ = ["AlphaRatioFilter", "BulletLineFilter", "C4Filter", "CharCountFilter",
            "DuplicateLineFractionFilter", "FineWebFilter", "LineEndEllipsisFilter",
            "MeanWordLengthFilter", "NormalizeText", "StopwordFilter", "SymbolRatioFilter",
-           "TopNgramRepetitionFilter", "URLFilter", "WordCountFilter"]
+           "TokenCount", "TopNgramRepetitionFilter", "URLFilter",
+           "WordCountFilter"]
