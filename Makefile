@@ -9,7 +9,7 @@ BASE_STAMP := $(VENV)/.thresher-base
 TEST_STAMP := $(VENV)/.thresher-test
 # What each stamp installs; tests/test_makefile.py checks the quickstart's is extra-free.
 BASE_SPEC  := -e .
-TEST_SPEC  := -e '.[test,fasttext,clip,lm]'
+TEST_SPEC  := -e '.[test,connect,fasttext,clip,lm]'
 
 .PHONY: quickstart test test-fast bench clean
 

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true",
                            help="validate and print the plan; start no Spark job")
             p.add_argument("--submitted", action="store_true", help=argparse.SUPPRESS)
+            p.add_argument("--remote", metavar="sc://HOST:PORT",
+                           help="run on this Spark Connect server (default: spark.remote in "
+                                "the recipe, else SPARK_REMOTE, else local Spark)")
     p = sub.add_parser("ops", help="list every operator with its params")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _containment_parser(sub)
@@ -233,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             print(recipe.describe())
             print("recipe is valid")
             return EXIT_OK
-        run(args.recipe, overrides=args.overrides, dry_run=args.dry_run,
+        overrides = list(args.overrides) + ([f"spark.remote={args.remote}"] if args.remote else [])
+        run(args.recipe, overrides=overrides, dry_run=args.dry_run,
             use_recipe_master=not args.submitted)
         return EXIT_OK
     except UserError as exc:

@@ -15,8 +15,10 @@ name) and not a hard link: a model rewritten in place would change the shipped
 bytes under the same name, and Spark then fails every later task of the session
 ("exists and does not match contents"). A file on a Hadoop
 filesystem is shipped under its own name. On Spark Connect, where there is no
-``SparkContext``, the path itself is used: put the model on storage every executor
-mounts (``/dbfs``, ``/Volumes``, NFS).
+``SparkContext``, the same version-named copy goes up as a session artifact
+(``spark.addArtifacts``, operators/connect.py) and the worker finds it in its
+session's folder; a model on a non-local filesystem is refused there with a clear error
+(use a path the driver can read, such as ``/Volumes/...``).
 
 Directories (a transformers model: config, weights, tokenizer) go through
 ``ship_dir``. ``addFile(dir, recursive=True)`` refuses a driver-local directory
@@ -49,6 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .connect import add_artifact, artifact_path, is_connect
 from .errors import ModelFileError
 from .io.fs import get_fs
 
@@ -78,6 +81,10 @@ class ShippedFile:
                     return copy
             except Exception:  # noqa: BLE001 - no SparkFiles root here (plain Python): use the path
                 pass
+            # A Spark Connect session artifact: the worker runs in the session's folder.
+            copy = artifact_path(self.name)
+            if copy is not None:
+                return copy
         return self.path
 
 
@@ -118,11 +125,14 @@ def ship_file(spark, path: str) -> ShippedFile:
     """Register ``path`` with Spark so executors fetch it once (see the module docstring)."""
     version = file_version(path, spark)
     norm = version[0]
-    try:
-        sc = spark.sparkContext
-    except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: shared storage
-        return ShippedFile(norm, None, version)
     fs, _ = get_fs(norm, spark)
+    if is_connect(spark):
+        # No SparkContext: the file goes up as a session artifact. Version-named, as
+        # for addFile: the server refuses a second artifact of one name with new bytes.
+        copy = _versioned_copy(norm, version)
+        add_artifact(spark, copy, file=True)
+        return ShippedFile(norm, os.path.basename(copy), version)
+    sc = spark.sparkContext
     source = _versioned_copy(norm, version) if fs.local else norm
     sc.addFile(source)
     return ShippedFile(norm, os.path.basename(source), version)
@@ -185,11 +195,13 @@ def ship_dir(spark, path: str) -> ShippedFile:
     executors' ``local_path()`` is their unpacked copy (see the module docstring)."""
     version = dir_version(path, spark)
     norm = version[0]
-    try:
-        sc = spark.sparkContext
-    except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: shared storage
-        return ShippedFile(norm, None, version)
     fs, _ = get_fs(norm, spark)
+    if is_connect(spark):
+        # A session artifact unpacked on the server, as addArchive would.
+        archive = _versioned_zip(norm, version)
+        add_artifact(spark, archive, archive=True)
+        return ShippedFile(norm, os.path.basename(archive), version)
+    sc = spark.sparkContext
     if fs.local:
         archive = _versioned_zip(norm, version)
         sc.addArchive(archive)

@@ -41,6 +41,11 @@ class _Strict(BaseModel):
 
 class SparkSpec(_Strict):
     master: str | None = Field(None, description="Spark master when thresher starts Spark itself")
+    # Where the recipe runs is not what it computes: left out of model_dump, so of the
+    # recipe hash (a Connect run and a classic run of one recipe share checkpoints).
+    remote: str | None = Field(None, exclude=True, description="Spark Connect URL (sc://host:port): "
+                               "run on that server instead of starting Spark; SPARK_REMOTE or "
+                               "--remote set it too")
     app_name: str | None = None
     conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
 

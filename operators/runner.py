@@ -32,6 +32,7 @@ from .io import read_output, write_output, output_exists
 from .read_step import READ_STEP, REJECT_COLUMNS, check_unique_ids, prepare, read_source
 from .io.group import OutputLock, RunGroup, recover_groups
 from .recipe import Recipe
+from .connect import begin_run, take_notes
 from .session import get_or_create_session
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
 
@@ -104,7 +105,9 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     spec = recipe.spec
     if spark is None:
         spark = get_or_create_session(master=spec.spark.master if use_recipe_master else None,
-                                      conf=spec.spark.conf, app_name=spec.spark.app_name or f"thresher:{spec.name}")
+                                      conf=spec.spark.conf, app_name=spec.spark.app_name or f"thresher:{spec.name}",
+                                      remote=spec.spark.remote)
+    begin_run(spark)  # Connect: leftover notes dropped, Connect columns (operators/connect.py)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t_start = time.perf_counter()
@@ -121,6 +124,7 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
     _check_contract(recipe, source)
     final, steps = _execute(recipe, source)
     notes = [f"skipped unreadable file {file} ({why})" for file, why in skipped]
+    notes += take_notes(spark)  # what Spark Connect made the steps do differently
     if skipped:
         steps[0].details = {**steps[0].details, "skipped_files": float(len(skipped))}
 
@@ -156,6 +160,7 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         kept = read_output(spark, format=out.format, path=out.path)
         if out.rejects:
             rejects = read_output(spark, format=out.format, path=out.rejects)
+    notes += [n for n in take_notes(spark) if n not in notes]  # notes of the writes
     summary = format_summary(steps, recipe=spec.name, recipe_hash=recipe.hash, run_id=run_id,
                              total_seconds=time.perf_counter() - t_start, outputs=outputs)
     if notes:

@@ -129,17 +129,52 @@ def active_session():
     return SparkSession.getActiveSession()
 
 
+REMOTE_ENV = "SPARK_REMOTE"  # pyspark's own variable for a Spark Connect URL
+
+
+def remote_url(remote: str | None = None) -> str | None:
+    """The Spark Connect URL to use: ``remote`` (recipe or --remote), else SPARK_REMOTE."""
+    url = (remote or os.environ.get(REMOTE_ENV) or "").strip()
+    if not url:
+        return None
+    if not url.startswith("sc://"):
+        raise SettingError(f"Spark Connect URL {url!r} (spark.remote, --remote or {REMOTE_ENV}) "
+                           "must start with sc://, e.g. sc://localhost:15002")
+    return url
+
+
+def _connect_session(url: str, app_name: str):
+    try:
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+    except Exception as exc:  # noqa: BLE001 - ImportError or pyspark's own dependency check
+        raise MissingDependencyError(
+            f"Spark Connect ({url}) needs the client's packages: pip install 'thresher[connect]' "
+            f"(grpcio, grpcio-status, googleapis-common-protos, zstandard): {exc}") from exc
+    active = ConnectSession.getActiveSession()
+    if active is not None:
+        return active
+    from pyspark.sql import SparkSession
+
+    # pyspark's own builder, not the Connect class's: it also switches pyspark.sql.functions
+    # to their Connect versions for this process (SPARK_CONNECT_MODE_ENABLED).
+    return SparkSession.builder.remote(url).appName(app_name).getOrCreate()
+
+
 def get_or_create_session(master: str | None = None, conf: dict | None = None,
-                          app_name: str = "thresher"):
+                          app_name: str = "thresher", remote: str | None = None):
     """Reuse the active session or build one.
 
     ``master`` is applied only when no session exists and we are not under
-    ``spark-submit`` (which sets ``spark.master`` through its own launcher).
+    ``spark-submit`` (which sets ``spark.master`` through its own launcher). With a
+    Spark Connect URL (``remote``, else SPARK_REMOTE) the session is a Connect client
+    of that server: ``master`` and the JVM settings do not apply there, and only
+    runtime confs (``spark.sql.*``, ``spark.thresher.*``) can be set.
     """
     from pyspark.sql import SparkSession
 
     conf = {k: str(v) for k, v in (conf or {}).items()}
-    session = active_session()
+    url = remote_url(remote)
+    session = _connect_session(url, app_name) if url else active_session()
     if session is None:
         level = spark_log_level()  # a bad THRESHER_SPARK_LOG fails before the JVM starts
         builder = SparkSession.builder.appName(app_name)
@@ -163,6 +198,9 @@ def get_or_create_session(master: str | None = None, conf: dict | None = None,
             given = SparkConf()  # what spark-submit was given (its --conf, --driver-java-options)
             if not given.contains("spark.log.level"):
                 _add_log_level(conf, given.get("spark.driver.extraJavaOptions", None), level)
+        if os.environ.get("THRESHER_FAILPOINTS"):  # fault tests reach into the executors too
+            builder = builder.config("spark.executorEnv.THRESHER_FAILPOINTS",
+                                     os.environ["THRESHER_FAILPOINTS"])
         for key, value in conf.items():
             builder = builder.config(key, value)
         return builder.getOrCreate()
@@ -178,6 +216,17 @@ def get_or_create_session(master: str | None = None, conf: dict | None = None,
 
 def has_native_delta(spark) -> bool:
     """True when the JVM has Delta Lake's classes (Databricks, or delta-spark jars)."""
+    from .connect import is_connect
+
+    if is_connect(spark):
+        # No JVM to ask: Delta's session extension, or a Databricks server (which
+        # always has Delta), says it; else thresher writes Delta itself (delta-rs).
+        try:
+            extensions = spark.conf.get("spark.sql.extensions", "") or ""
+            databricks = spark.conf.get("spark.databricks.clusterUsageTags.sparkVersion", None)
+        except Exception:  # noqa: BLE001 - a server that hides its confs: assume none
+            return False
+        return "delta" in extensions.lower() or bool(databricks)
     try:
         jvm = spark._jvm  # not available on Spark Connect
         jvm.java.lang.Class.forName("io.delta.tables.DeltaTable")

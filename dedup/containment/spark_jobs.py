@@ -18,18 +18,26 @@ class JobGroup:
     """A Spark job group for one stage; ``tally()`` after actions, ``input_bytes`` at the end."""
 
     def __init__(self, spark, name: str):
-        self.sc = spark.sparkContext
+        from thresher.operators.connect import is_connect
+
+        # Spark Connect has no SparkContext (job groups, status store): the actions run
+        # the same, only the bytes they read are not measured (input_bytes None).
+        self.sc = None if is_connect(spark) else spark.sparkContext
         self.id = f"{name}-{uuid.uuid4().hex[:8]}"
-        self.input_bytes: int | None = 0
+        self.input_bytes: int | None = 0 if self.sc is not None else None
         self._counted: set[int] = set()
         self._previous: str | None = None
 
     def __enter__(self) -> JobGroup:
+        if self.sc is None:
+            return self
         self._previous = self.sc.getLocalProperty("spark.jobGroup.id")
         self.sc.setJobGroup(self.id, "thresher containment", interruptOnCancel=False)
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.sc is None:
+            return
         self.tally()
         self.sc.setLocalProperty("spark.jobGroup.id", self._previous)
 

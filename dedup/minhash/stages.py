@@ -22,6 +22,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from thresher.operators.connect import is_connect
 from thresher.operators.io.fs import get_fs
 
 
@@ -93,6 +94,8 @@ def release_dataframe(df: DataFrame) -> None:
     storage memory. Best effort: on Spark Connect there is no JVM handle.
     """
     df.unpersist()
+    if is_connect(df.sparkSession):
+        return  # no JVM plan to reach; the server frees a checkpoint the client drops
     try:
         plan = df._jdf.queryExecution().analyzed()
         if plan.getClass().getSimpleName() == "LogicalRDD":

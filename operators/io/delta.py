@@ -247,7 +247,7 @@ def _check_compatible(dt, path, schema_json, partition_by, mode) -> None:
 def _write_native(df, fs, path, *, mode, partition_by, commit_info) -> None:
     if mode == "error" and is_delta_table(fs, path):
         raise OutputExistsError(f"output {path} exists and mode is 'error'")
-    writer = (df.write.format("delta").mode("errorifexists" if mode == "error" else mode)
+    writer = (df.write.format("delta").mode(mode)
               .option("userMetadata", json.dumps(commit_info or {}, sort_keys=True)))
     if mode == "overwrite":
         writer = writer.option("overwriteSchema", "true")

@@ -230,6 +230,9 @@ class HadoopFS:
 def _default_fs_is_local(spark) -> bool:
     if spark is None:
         return True
+    from ..connect import is_connect
+    if is_connect(spark):
+        return True  # no Hadoop configuration to ask: a plain path is the driver's own
     try:
         default = spark._jsc.hadoopConfiguration().get("fs.defaultFS")
     except Exception:  # noqa: BLE001 - Spark Connect: no JVM, treat plain paths as local
@@ -264,6 +267,15 @@ def get_fs(path: str, spark=None):
         return LocalFS(), os.path.abspath(os.path.expanduser(path))
     if spark is None:
         raise OutputError(f"{path}: a non-local path needs a running SparkSession")
+    from ..connect import is_connect
+    if is_connect(spark):
+        # The Hadoop FileSystem API lives in the JVM, which a Connect client cannot reach.
+        from ..errors import ConnectUnsupportedError
+        raise ConnectUnsupportedError(
+            f"{path}: on Spark Connect thresher reaches files through the driver's own "
+            f"filesystem, and {scheme}: paths need the Hadoop FileSystem of the JVM (classic "
+            "Spark only); use a local or mounted path (/Volumes/..., /dbfs/..., NFS) or "
+            "run on classic Spark")
     path = path.rstrip("/") or path
     return HadoopFS(spark, path), path
 

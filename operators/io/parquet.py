@@ -137,7 +137,7 @@ def spark_write_parquet(df, fs, target: str, partition_by) -> None:
     footers carry usable min/max and Delta readers get standard types.
     """
     spark = df.sparkSession
-    writer = df.write.mode("errorifexists")
+    writer = df.write.mode("error")  # "errorifexists" is refused by Spark Connect
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     key = "spark.sql.parquet.outputTimestampType"

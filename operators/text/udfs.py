@@ -9,9 +9,9 @@ tests run every filter both ways on the same documents and compare.
 The conf ``spark.thresher.textUdfs`` picks the path: ``auto`` (default: the UDFs
 when the jar can be loaded, else the SQL expressions), ``on`` (the UDFs or an
 error) or ``off``. The jar travels with the package; on a running session it is
-added with ``ADD JAR``, which also ships it to the executors. Where custom jars are
-not allowed (Databricks shared access mode, Spark Connect without ``ADD JAR``),
-``auto`` falls back to the SQL path.
+added with ``ADD JAR``, which also ships it to the executors; on Spark Connect it is
+uploaded with ``spark.addArtifacts``. Where custom jars are not allowed (Databricks
+shared access mode), ``auto`` falls back to the SQL path.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from importlib import resources
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from ..connect import add_artifact, is_connect, note, session_key
 from ..errors import MissingDependencyError
 
 CONF = "spark.thresher.textUdfs"
@@ -48,7 +49,7 @@ FUNCTIONS = {
 }
 log = logging.getLogger(__name__)
 _extracted: str | None = None  # this process's private copy of the jar (see jar_path)
-_ready: dict[int, bool] = {}  # id of the JVM SparkSession -> UDFs registered
+_ready: dict[str, bool] = {}  # session key (connect.session_key) -> UDFs registered
 
 
 def jar_path() -> str:
@@ -72,11 +73,8 @@ def jar_path() -> str:
     return _extracted
 
 
-def _session_key(spark) -> int:
-    try:
-        return id(spark._jsparkSession)  # one per SparkSession in the JVM
-    except AttributeError:  # Spark Connect
-        return id(spark)
+def _session_key(spark) -> str:
+    return session_key(spark)  # one per SparkSession (JVM) or Connect session id
 
 
 def enable(spark) -> bool:
@@ -96,6 +94,9 @@ def enable(spark) -> bool:
             _ready[key] = True
         except Exception as exc:  # noqa: BLE001 - any failure: the SQL path still works
             log.warning("thresher: text UDFs unavailable (%s); using the SQL expressions", exc)
+            note(spark, f"the text UDFs ({JAR_NAME}) could not be loaded ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); the text filters ran as SQL expressions (same "
+                        "values, slower)")
             _ready[key] = False
     return _ready[key]
 
@@ -115,6 +116,14 @@ def require(spark) -> None:
 
 
 def _register(spark) -> None:
+    if is_connect(spark):
+        # No JVM handle here; the jar goes up as a session artifact, which puts it on
+        # the class path of this session (server and executors). Spark 4.3 Connect
+        # registers Java UDFs from it; a server that refuses jars lands in auto's fallback.
+        add_artifact(spark, jar_path())
+        for name, (cls, returns) in FUNCTIONS.items():
+            spark.udf.registerJavaFunction(name, cls, returns)
+        return
     try:
         spark._jvm.java.lang.Class.forName(FUNCTIONS["thresher_word_count"][0], False,
                                            spark._jvm.Thread.currentThread().getContextClassLoader())
