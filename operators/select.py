@@ -30,11 +30,28 @@ Top-fraction semantics, precisely:
 Reasons: ``below_min``, ``above_max``, ``not_in_top_fraction``, ``null``; the detail
 holds the row's value and the bound or the cut.
 
-Implementation of top fraction: a global ranking is one window without
-``partitionBy``, which Spark runs in a single partition. To keep that cheap the
-window runs on a narrow projection of the live rows (id, score, weight) and the
-verdict is joined back by id; the id column must be unique and non-null (the runner
-guarantees it). Everything stays lazy: no action runs inside ``transform``.
+Implementation of top fraction, distributed and exact (no window without
+partitions, so no task ever holds every row):
+
+1. An approximate-quantile aggregate of the live scores gives ``_CUTS`` cut points;
+   each live row with a score falls in the bucket its score lies in (a binary search
+   written as nested ``CASE WHEN``: a few comparisons a row, code-generated). Buckets
+   follow the ranking: every row of bucket ``b`` ranks before every row of ``b + 1``,
+   and equal scores share a bucket. Null scores form a last bucket of their own.
+2. A per-bucket aggregate (count and weight, at most ``_CUTS + 2`` rows), folded into
+   one row of arrays, gives each bucket the rows and weight ranked before it, and the
+   total.
+3. A window partitioned by bucket ranks the rows of each bucket exactly (score, then
+   id); bucket offsets + in-bucket ranks are the global ranks, so the verdicts and
+   details are the same as a single global ranking's. One task holds one bucket:
+   about ``1 / (_CUTS + 1)`` of the rows, except that one score repeated by many rows
+   stays in one bucket (ties cannot be split by score quantiles).
+
+The input is read by several branches of that plan (quantiles, bucket sizes, rows),
+so ``select`` persists it unless it is cached already (the staged runner caches each
+step's input): the scorer before it then runs once per row, in fused mode too and
+inside ``dfn_filter``. ``release()`` frees that cache. No action runs in
+``transform``: everything stays lazy.
 
 Example::
 
@@ -49,6 +66,7 @@ from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, model_validator
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
@@ -57,15 +75,32 @@ from .base import DropRule, Operator, OpParams, live, mark_drops
 from .registry import register
 
 # Temporary columns of the top-fraction verdict (dropped before returning).
-_K = "_thresher_select_id"
-_V = "_thresher_select_value"
-_W = "_thresher_select_weight"
-_RANK = "_thresher_select_rank"
-_BEFORE = "_thresher_select_before"
-_TOTAL = "_thresher_select_total"
-_KEEP = "_thresher_select_keep"
-_LAST = "_thresher_select_last_kept"
-_TEMP = (_K, _V, _W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
+_PREFIX = "_thresher_select_"
+_V, _W, _B, _CUTS_COL, _HN, _HW, _OFF_N, _OFF_W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST = (
+    _PREFIX + c for c in ("value", "weight", "bucket", "cuts", "hn", "hw", "off_n",
+                          "off_w", "rank", "before", "total", "keep", "last_kept"))
+_TEMP = (_V, _W, _B, _CUTS_COL, _HN, _HW, _OFF_N, _OFF_W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
+
+# Quantile cut points of the ranking (so _CUTS + 1 score buckets), and the quantile
+# sketch's accuracy: a bucket holds about 1/(_CUTS+1) of the scored rows, +- 1/_ACCURACY.
+_CUTS = 127
+_ACCURACY = 10_000
+
+
+def _bucket_of(value: Column, cuts: Column, descending: bool) -> Column:
+    """Index of ``value``'s bucket among the ascending ``cuts``: the number of cut points
+    ranked before it (below it ascending, above it descending). A binary search as
+    nested CASE WHEN: log2(_CUTS) comparisons a row instead of _CUTS (a lambda over the
+    array would be interpreted, row by row)."""
+    def count(lo: int, hi: int, before) -> Column:  # cut points [0, lo) are before value
+        if lo == hi:
+            return F.lit(lo)
+        mid = (lo + hi) // 2
+        return F.when(before(cuts[mid]), count(mid + 1, hi, before)).otherwise(count(lo, mid, before))
+
+    if descending:  # the cut points above value = all - those at or below it
+        return F.lit(_CUTS) - count(0, _CUTS, lambda c: c <= value)
+    return count(0, _CUTS, lambda c: c < value)
 
 
 @register("select")
@@ -167,38 +202,79 @@ class Select(Operator):
                                                   F.lit(repr(p.max)))))
         return mark_drops(df, rules, self.ctx)
 
+    def release(self) -> None:
+        for cached in getattr(self, "_cached", ()):
+            cached.unpersist()
+        self._cached = []
+
+    def _persisted(self, df: DataFrame) -> DataFrame:
+        """``df``, cached unless it is already: the plan below reads it several times and
+        the step before (a scorer) must run once per row."""
+        if df.storageLevel.useMemory or df.storageLevel.useDisk:
+            return df
+        cached = df.persist(StorageLevel.MEMORY_AND_DISK)
+        self._cached = [*getattr(self, "_cached", ()), cached]
+        return cached
+
     def _top(self, df: DataFrame) -> DataFrame:
         p = self.params
         id_col = self.ctx.id_column
         fraction = Fraction(repr(p.top_fraction))  # the decimal the user wrote: 0.3 -> 3/10
-        sort_value = F.when(~self._is_null(df), F.col(p.column))
+        df = self._persisted(df)
+        scored = ~self._is_null(df)
         weight = (F.lit(1) if p.weight == "rows"
                   else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+        live_rows = df.where(live())
 
-        # Narrow projection of live rows; the single-partition window runs on this only.
-        proj = df.where(live()).select(F.col(id_col).alias(_K), sort_value.alias(_V),
-                                       weight.alias(_W))
-        by_value = (F.col(_V).desc_nulls_last() if p.descending else F.col(_V).asc_nulls_last())
-        ordered = Window.orderBy(by_value, F.col(_K).asc())
-        everything = Window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
-        ranked = proj.select(
-            _K, _V,
-            F.row_number().over(ordered).alias(_RANK),
-            F.coalesce(F.sum(_W).over(ordered.rowsBetween(Window.unboundedPreceding, -1)),
-                       F.lit(0)).cast("long").alias(_BEFORE),
-            F.sum(_W).over(everything).cast("long").alias(_TOTAL),
-        )
+        # 1. Cut points of the live scores; each live row's bucket (nulls: the last one).
+        pcts = [i / (_CUTS + 1) for i in range(1, _CUTS + 1)]
+        cuts = live_rows.where(scored).agg(
+            F.percentile_approx(F.col(p.column).cast("double"), pcts, _ACCURACY).alias(_CUTS_COL))
+        bucket = _bucket_of(F.col(p.column).cast("double"), F.col(_CUTS_COL), p.descending)
+        tagged = live_rows.crossJoin(F.broadcast(cuts)).withColumns({
+            _B: F.when(scored, bucket).otherwise(F.lit(_CUTS + 1)), _W: weight,
+        }).drop(_CUTS_COL)
+
+        # 2. Rows and weight ranked before each bucket, and the total (a tiny table).
+        # One row of arrays indexed by bucket, built from <= _CUTS + 2 bucket sizes
+        # (a lookup per row after, not a join).
+        sizes = tagged.groupBy(_B).agg(F.count(F.lit(1)).alias(_HN), F.sum(_W).alias(_HW))
+        listed = sizes.agg(F.collect_list(F.struct(_B, _HN, _HW)).alias(_CUTS_COL))
+        every = F.sequence(F.lit(0), F.lit(_CUTS + 1))
+
+        def before_each(field: str) -> Column:
+            return F.transform(every, lambda b: F.aggregate(
+                F.filter(F.col(_CUTS_COL), lambda s: s[_B] < b), F.lit(0).cast("long"),
+                lambda acc, s: acc + s[field].cast("long")))
+
+        offsets = listed.select(before_each(_HN).alias(_OFF_N), before_each(_HW).alias(_OFF_W),
+                                F.aggregate(F.col(_CUTS_COL), F.lit(0).cast("long"),
+                                            lambda acc, s: acc + s[_HW].cast("long")).alias(_TOTAL))
+
+        # 3. Exact ranks within each bucket (score, then id), shifted by the offsets.
+        by_value = F.col(p.column).desc() if p.descending else F.col(p.column).asc()
+        in_bucket = Window.partitionBy(_B).orderBy(by_value, F.col(id_col).asc())
+        ranked = tagged.where(scored).crossJoin(F.broadcast(offsets)).withColumns({
+            _RANK: (F.col(_OFF_N)[F.col(_B)] + F.row_number().over(in_bucket)).cast("long"),
+            _BEFORE: (F.col(_OFF_W)[F.col(_B)] + F.coalesce(
+                F.sum(_W).over(in_bucket.rowsBetween(Window.unboundedPreceding, -1)),
+                F.lit(0))).cast("long"),
+        })
         # before < fraction * total  <=>  before * den < num * total, exactly.
         dec = "decimal(38,0)"
         num = F.lit(Decimal(fraction.numerator)).cast(dec)
         den = F.lit(Decimal(fraction.denominator)).cast(dec)
-        keep = (F.col(_RANK) == 1) | (F.col(_BEFORE).cast(dec) * den < F.col(_TOTAL).cast(dec) * num)
-        last_kept = F.when(F.col(_KEEP), F.col(_V))
-        verdict = ranked.withColumn(_KEEP, keep).withColumn(
-            _LAST, (F.min(last_kept) if p.descending else F.max(last_kept)).over(everything)
-        ).select(_K, _KEEP, _RANK, _BEFORE, _TOTAL, _LAST)
+        ranked = ranked.withColumn(_KEEP, (F.col(_RANK) == 1)
+                                   | (F.col(_BEFORE).cast(dec) * den < F.col(_TOTAL).cast(dec) * num))
+        kept_value = F.when(F.col(_KEEP), F.col(p.column))
+        last = ranked.agg((F.min(kept_value) if p.descending else F.max(kept_value)).alias(_LAST))
+        verdict_cols = (_RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
+        judged = ranked.crossJoin(F.broadcast(last)).select(*df.columns, *verdict_cols)
+        # Earlier drops and null scores need no rank: their verdict is already known.
+        rest = df.where(~live() | ~scored).select(
+            *df.columns, *[F.lit(None).cast(judged.schema[c].dataType).alias(c) for c in verdict_cols])
+        together = judged.unionByName(rest)
 
-        joined = df.join(verdict, F.col(id_col) == F.col(_K), "left")
         unit = "rows" if p.weight == "rows" else "chars"
         detail = F.format_string(
             f"%s=%s; rank %d among live rows; %d {unit} rank before it >= top_fraction %s x "
@@ -208,4 +284,4 @@ class Select(Operator):
         )
         rules = [self._null_rule(df),
                  DropRule("not_in_top_fraction", ~F.col(_KEEP), detail)]
-        return mark_drops(joined, rules, self.ctx).drop(*_TEMP)
+        return mark_drops(together, rules, self.ctx).drop(*verdict_cols)

@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 from pydantic import ValidationError
 
-from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, StepContext
-from thresher.operators.registry import get_operator
+from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, Operator, OpParams, StepContext
+from thresher.operators.registry import get_operator, register
 from thresher.operators.select import Select
 
 SCHEMA = (f"id long, text string, score double, {DROP_REASON} string, {DROP_STEP} int, "
@@ -233,3 +233,72 @@ def test_valid_edges_and_contract():
     for name, field in Select.Params.model_fields.items():
         assert field.description, name
     assert "Example::" in (Select.__doc__ or "")
+
+
+# ------------------------------------------------------ distributed, scorer once
+
+def test_top_fraction_plan_has_no_single_task_stage(spark):
+    from tests.plan_shape import inspect
+    df = make(spark, [(i, "x" * i, float(i % 7)) for i in range(1, 60)])
+    for weight in ("rows", "chars"):
+        out = bind(column="score", top_fraction=0.3, weight=weight).transform(df)
+        problems, _ = inspect(out)
+        assert problems == [], problems
+
+
+def test_top_fraction_buckets_spread_rows_and_stay_exact(spark):
+    # 3,000 distinct scores over many buckets: offsets between buckets are exact.
+    rows = [(i, "w" * (i % 13), float((i * 7919) % 3000)) for i in range(3000)]
+    df = make(spark, rows)
+    op = bind(column="score", top_fraction=0.37, weight="chars")
+    out = op.transform(df)
+    assert {i: v[0] for i, v in verdicts(out).items()} == _reference(rows, 0.37, True, "chars")
+    op.release()
+
+
+@register("test_counting_score")
+class CountingScore(Operator):
+    """A scorer-like mapInArrow that counts the rows it sees (test only)."""
+
+    calls = None  # an accumulator, set by the test
+
+    class Params(OpParams):
+        pass
+
+    def adds(self):
+        return ["score"]
+
+    def transform(self, df):
+        calls = CountingScore.calls
+
+        def score(batches):
+            import pyarrow as pa
+            import pyarrow.compute as pc
+            for b in batches:
+                calls.add(b.num_rows)
+                yield b.append_column("score", pc.cast(pc.utf8_length(b.column("body")), pa.float64()))
+
+        return df.mapInArrow(score, f"{df.schema.simpleString()[7:-1]}, score double")
+
+
+@pytest.mark.parametrize("mode", ["staged", "fused"])
+def test_scorer_before_select_runs_once_per_row(spark, tmp_path, mode):
+    import pandas as pd
+
+    from thresher.operators.recipe import Recipe
+    from thresher.operators.runner import run
+    n = 200
+    src = tmp_path / "in"
+    src.mkdir()
+    pd.DataFrame({"doc": [f"d{i:03d}" for i in range(n)],
+                  "body": ["w" * (1 + i % 17) for i in range(n)]}).to_parquet(src / "p.parquet")
+    CountingScore.calls = spark.sparkContext.accumulator(0)
+    recipe = Recipe.from_dict({
+        "name": "scorer-once", "execution": {"mode": mode},
+        "input": {"format": "parquet", "path": str(src), "text_column": "body", "id_column": "doc"},
+        "steps": [{"test_counting_score": {}},
+                  {"select": {"column": "score", "top_fraction": 0.5, "weight": "chars"}}],
+        "output": {"format": "parquet", "path": str(tmp_path / "out"), "mode": "overwrite"}})
+    result = run(recipe, spark=spark, echo=lambda s: None)
+    assert result.output.count() > 0
+    assert CountingScore.calls.value == n  # once per row, not once per branch of select
