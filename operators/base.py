@@ -53,6 +53,9 @@ class StepContext:
     # Where the recipe writes its kept rows (None: no output section), for steps
     # whose state must commit with the output (minhash_dedup's index).
     output_path: str | None = None
+    # How the run writes them (overwrite / append / error): the index forgets what an
+    # overwrite replaces.
+    output_mode: str | None = None
     output_format: str | None = None
 
 

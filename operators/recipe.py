@@ -230,7 +230,8 @@ def _build_operator(step: StepSpec, index: int, spec: RecipeSpec, file, lines) -
     out = spec.output
     ctx = StepContext(text_column=spec.input.text_column, id_column=spec.input.id_column or "id",
                       step=index + 1, op_name=step.op, output_path=out.path if out else None,
-                      output_format=out.format if out else None)
+                      output_format=out.format if out else None,
+                      output_mode=out.mode if out else None)
     bound = op.bind(ctx)
     try:
         bound.check_placement()

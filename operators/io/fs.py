@@ -303,6 +303,42 @@ def walk_files(fs, root: str, *, skip_hidden_dirs: bool = True):
 _FAILPOINT_HITS: dict[str, int] = {}
 
 
+def _kill_executor(name: str) -> None:
+    """In a Spark task (once per application: partition 0's first attempt, so the rerun
+    succeeds): kill -9 the executor JVM that runs this Python worker, as a lost machine
+    would."""
+    import signal
+    import tempfile
+
+    from pyspark import TaskContext
+
+    ctx = TaskContext.get()
+    if ctx is None or ctx.attemptNumber() != 0 or ctx.partitionId() != 0:
+        return
+    # An executor's working folder is <worker>/<app id>/<executor id>: one kill per app,
+    # also when Spark reruns the whole stage (its attempt numbers start again at 0).
+    app = os.path.basename(os.path.dirname(os.getcwd()))
+    marker = os.path.join(tempfile.gettempdir(), f"thresher-failpoint-{app}-{name}")
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    pid = os.getppid()
+    while pid > 1:  # worker -> daemon -> executor JVM
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{pid}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return
+        if b"CoarseGrainedExecutorBackend" in cmdline:
+            print(f"thresher failpoint {name}: killing executor JVM {pid}", file=sys.stderr, flush=True)
+            os.kill(pid, signal.SIGKILL)
+            return
+        pid = parent
+
+
 def reset_failpoints() -> None:
     """Forget how often each failpoint was reached (tests that count them)."""
     _FAILPOINT_HITS.clear()
@@ -312,7 +348,8 @@ def failpoint(name: str) -> None:
     """Crash-test hook. ``THRESHER_FAILPOINTS="before_commit=sleep:30,other=raise"``.
 
     ``sleep:N`` announces itself on stderr, then sleeps N seconds (time for a test
-    to ``kill -9`` the process); ``raise`` raises OutputError (a failed run). A name
+    to ``kill -9`` the process); ``raise`` raises OutputError (a failed run);
+    ``kill_executor`` (in a task on a cluster) kills the executor running it. A name
     ending in ``@K`` fires on the K-th time the point is reached in this process only
     (``before_commit@2=raise``: the second output's commit). Unset or unnamed
     failpoints cost one environment lookup.
@@ -332,6 +369,8 @@ def failpoint(name: str) -> None:
             time.sleep(float(arg or 0))
         elif kind == "raise":
             raise OutputError(f"failpoint {name} raised (THRESHER_FAILPOINTS)")
+        elif kind == "kill_executor":
+            _kill_executor(name)
         else:
             raise ValueError(f"THRESHER_FAILPOINTS: unknown action {action!r} for {name}")
 

@@ -32,6 +32,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pyspark.sql import DataFrame
 from pyspark.sql.types import DoubleType, StructField, StructType
 
+from thresher.operators.io.fs import failpoint
 from thresher.operators.base import DROP_REASON, Operator, OpParams
 from thresher.operators.arrow import live_rows
 from thresher.operators.errors import ModelFileError
@@ -225,6 +226,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
                       lambda: _load(shipped, config["device"]))
     # Checked at validation for local models; a remote one is first read here.
     columns = [label_index(model.labels, w, shipped.path) for w in config["labels"]]
+    failpoint("fasttext_score")  # fault tests: an executor lost mid-step
     for batch in batches:
         texts = batch.column(config["text"])
         live = live_rows(batch, config["live"])

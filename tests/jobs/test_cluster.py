@@ -42,17 +42,32 @@ def cluster():
         assert len(pids) == 3 and not left, f"cluster processes still running: {left}"
 
 
-def env():
-    return dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+def env(**extra):
+    return dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
+                **extra)
+
+
+def killed_executors(cluster, failpoint: str) -> int:
+    """In how many of this cluster's applications the failpoint killed an executor: it
+    leaves a marker per application (its stderr dies with the JVM), and Spark started
+    a replacement executor (a third executor folder)."""
+    import tempfile
+    apps = {p.name for p in Path(cluster.work_dir).glob("worker-*/app-*")}
+    killed = 0
+    for app in apps:
+        marker = Path(tempfile.gettempdir()) / f"thresher-failpoint-{app}-{failpoint}"
+        executors = {p.name for p in Path(cluster.work_dir).glob(f"worker-*/{app}/*")}
+        killed += marker.exists() and len(executors) > 2
+    return killed
 
 
 def quickstart(master: str, out: Path, recipe: str = "quickstart.yaml",
-               *extra: str) -> tuple[list[str], list[tuple]]:
+               *extra: str, environ: dict | None = None) -> tuple[list[str], list[tuple]]:
     proc = subprocess.run(
         [str(BIN / "thresher"), "run", str(REPO / "recipes" / recipe), *extra,
          "--set", f"spark.master={master}", "--set", f"output.path={out}/kept",
          "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
-        env=env(), capture_output=True, text=True, timeout=900)
+        env=environ or env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     kept = sorted(DeltaTable(str(out / "kept")).to_pandas()["id"])
     stats = DeltaTable(str(out / "stats")).to_pandas().sort_values("step")
@@ -71,12 +86,17 @@ def test_quickstart_same_answers_local_and_cluster(cluster, tmp_path):
 
 def test_dedup_recipe_same_answers_local_and_cluster(cluster, tmp_path):
     """MinHash dedup runs Python (numba) on executors and iterates connected
-    components: the same keepers and stats on one core and on the cluster."""
+    components: the same keepers and stats on one core and on the cluster, also when
+    an executor is killed -9 in the middle of the signatures stage (Spark reruns its
+    tasks on a new executor)."""
     runs = {}
-    for name, master in (("l1", "local[1]"), ("cl", cluster.master_url)):
+    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor")
+    for name, master, environ in (("l1", "local[1]", None), ("cl", cluster.master_url, killing)):
         runs[name] = quickstart(master, tmp_path / name, "dedup_web.yaml", "--set",
-                                f"steps.minhash_dedup.checkpoint_dir={tmp_path / name / 'stages'}")
+                                f"steps.minhash_dedup.checkpoint_dir={tmp_path / name / 'stages'}",
+                                environ=environ)
     (kept_1, stats_1), (kept_c, stats_c) = runs["l1"], runs["cl"]
+    assert killed_executors(cluster, "minhash_signatures") >= 1, "no executor was killed"
     assert kept_1 == kept_c and stats_1 == stats_c
     near = dict(stats_c[-1][4])
     assert near.get("minhash_dedup:near_duplicate", 0) > 20
@@ -128,7 +148,9 @@ def ship_then_delete(spark, path):
 
 fasttext_operator.ship_file = ship_then_delete
 master, data, model, out = sys.argv[1:5]
-spark = SparkSession.builder.master(master).appName("shipping").getOrCreate()
+spark = (SparkSession.builder.master(master).appName("shipping")
+         .config("spark.executorEnv.THRESHER_FAILPOINTS", os.environ.get("THRESHER_FAILPOINTS", ""))
+         .getOrCreate())
 recipe = Recipe.from_dict({
     "name": "shipping",
     "input": {"format": "parquet", "path": data, "id_column": "id"},
@@ -142,7 +164,8 @@ print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size()
 def test_model_file_is_shipped_to_executors(cluster, tmp_path):
     """fasttext_score on the cluster with a model that only the driver ever sees at
     the recipe's path (deleted from there once shipped): the executors score from
-    their SparkFiles copy, and the scores equal the model's own."""
+    their SparkFiles copy, and the scores equal the model's own, also when an executor
+    is killed -9 while it scores (a new one fetches the model and reruns the task)."""
     import json
     import shutil
 
@@ -158,10 +181,13 @@ def test_model_file_is_shipped_to_executors(cluster, tmp_path):
     driver.write_text(SHIPPING_DRIVER)
     proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
                            str(REPO / "data" / "quickstart"), str(model), str(out)],
-                          env=env(), capture_output=True, text=True, timeout=600)
+                          env=env(THRESHER_FAILPOINTS="fasttext_score=kill_executor"),
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert killed_executors(cluster, "fasttext_score") >= 1, "no executor was killed"
     assert not model.exists()  # the executors never had the driver's path to read
-    assert "EXECUTORS 2" in proc.stdout, proc.stdout
+    # One executor was killed: its replacement may not have registered by the end.
+    assert "EXECUTORS 2" in proc.stdout or "EXECUTORS 1" in proc.stdout, proc.stdout
     copies = list(Path(cluster.work_dir).glob("worker-*/app-*/*/*quality.ftz"))
     assert copies, "no executor fetched the model through SparkFiles"
 
