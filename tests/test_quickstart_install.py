@@ -45,7 +45,7 @@ def test_quickstart_installs_no_extras(tmp_path):
 @needs_make
 def test_test_target_installs_the_test_extras(tmp_path):
     installs = _pip_installs(_dry_run("test", tmp_path / "venv"))
-    assert any(".[test,fasttext,clip,lm]" in line for line in installs), installs
+    assert any(".[test,connect,fasttext,clip,lm]" in line for line in installs), installs
 
 
 @needs_make
@@ -58,7 +58,7 @@ def test_stamps_are_separate(tmp_path):
     assert _pip_installs(_dry_run("quickstart", venv)) == []
     test_lines = _dry_run("test", venv)
     assert not any("-m venv" in line for line in test_lines), test_lines
-    assert [".[test,fasttext,clip,lm]" in line for line in _pip_installs(test_lines)] == [True]
+    assert [".[test,connect,fasttext,clip,lm]" in line for line in _pip_installs(test_lines)] == [True]
     (venv / ".thresher-test").touch()
     assert _pip_installs(_dry_run("test", venv)) == []
     assert _pip_installs(_dry_run("quickstart", venv)) == []

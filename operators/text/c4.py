@@ -61,11 +61,11 @@ class C4Filter(Operator):
     Rule: C4 (Raffel et al. 2020), as DataTrove's C4QualityFilter and C4BadWordsFilter; FineWeb
     runs it with ``filter_no_terminal_punct: false``.
 
+    ``bad_words_file: lists/bad_words_en.txt`` adds C4's bad-words rule.
+
     Example::
 
         - c4_filter: {filter_no_terminal_punct: false, min_num_sentences: 5}
-
-    ``bad_words_file: lists/bad_words_en.txt`` adds C4's bad-words rule.
     """
 
     class Params(OpParams):
