@@ -29,6 +29,7 @@ BAD_FILE_POLICIES = ("fail", "skip")
 class FileCheck:
     good: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    first_schema: pa.Schema | None = None  # the first good file's (nanos columns come from it)
 
 
 def _spark_kind(t: pa.DataType) -> str:
@@ -92,6 +93,8 @@ def check_parquet_files(fs, path: str, *, on_bad_file: str = "fail", threads: in
                                  f"{kind} in {file}; the files of one input must agree on each "
                                  "column's type (rewrite the odd files, or read them as another input)")
         out.good.append(file)
+        if out.first_schema is None:
+            out.first_schema = schema
     if not out.good:
         raise InputError(f"input {path}: none of its {len(files)} files is readable Parquet "
                          f"(first: {results[0][0]}: {results[0][2]})" if results else

@@ -120,7 +120,7 @@ def _read_parquet(spark, reader, fs, norm: str, where: str, on_bad_file: str):
     matches = fs.glob(norm) if _GLOB_CHARS & set(norm) else [norm]
     checks = [check_parquet_files(fs, m, on_bad_file=on_bad_file) for m in matches]
     skipped = [s for c in checks for s in c.skipped]
-    nanos = nanos_columns(fs, checks[0].good[0] if checks and checks[0].good else norm)
+    nanos = nanos_columns(checks[0].first_schema if checks else None)
     if nanos:
         # A runtime SQL conf, read when the scan runs: it stays set for the session.
         # It changes nothing for files without nanos columns, which it only lets load.
