@@ -213,7 +213,15 @@ class DfnFilter(DfnScore):
         return needs
 
     def transform(self, df: DataFrame) -> DataFrame:
-        return self._select().transform(super().transform(df))
+        # Kept: the select caches the scored rows (CLIP runs once per row), and only
+        # it can free that cache when the runner calls release().
+        self._selector = self._select()
+        return self._selector.transform(super().transform(df))
+
+    def release(self) -> None:
+        selector = getattr(self, "_selector", None)
+        if selector is not None:
+            selector.release()
 
 
 def _ship(spark, p: _ClipParams) -> ShippedFile:

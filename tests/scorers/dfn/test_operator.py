@@ -165,3 +165,18 @@ def test_image_column_must_be_binary_or_string(spark, clip_dir, tmp_path):
     df = spark.createDataFrame([(1, "a", 2.0)], "id long, text string, image double")
     with pytest.raises(ColumnContractError, match="must be binary or string, found double"):
         bind(DfnScore(model=clip_dir)).transform(df)
+
+
+def _persisted_rdds(spark) -> set[int]:
+    return {int(k) for k in spark.sparkContext._jsc.getPersistentRDDs().keySet().toArray()}
+
+
+def test_filter_top_fraction_releases_the_select_cache(spark, docs, clip_dir):
+    # select caches the scored rows (so CLIP runs once per row); dfn_filter built that
+    # select itself, so its release() must free the cache, or every run leaks it.
+    before = _persisted_rdds(spark)
+    op = bind(DfnFilter(model=clip_dir, image="image", top_fraction=0.5))
+    op.transform(docs).count()
+    assert _persisted_rdds(spark) - before, "select cached nothing: test no longer meaningful"
+    op.release()
+    assert _persisted_rdds(spark) - before == set()
