@@ -30,22 +30,10 @@ Top-fraction semantics, precisely:
 Reasons: ``below_min``, ``above_max``, ``not_in_top_fraction``, ``null``; the detail
 holds the row's value and the bound or the cut.
 
-Implementation of top fraction, distributed and exact (no window without
-partitions, so no task ever holds every row):
-
-1. An approximate-quantile aggregate of the live scores gives ``_CUTS`` cut points;
-   each live row with a score falls in the bucket its score lies in (a binary search
-   written as nested ``CASE WHEN``: a few comparisons a row, code-generated). Buckets
-   follow the ranking: every row of bucket ``b`` ranks before every row of ``b + 1``,
-   and equal scores share a bucket. Null scores form a last bucket of their own.
-2. A per-bucket aggregate (count and weight, at most ``_CUTS + 2`` rows), folded into
-   one row of arrays, gives each bucket the rows and weight ranked before it, and the
-   total.
-3. A window partitioned by bucket ranks the rows of each bucket exactly (score, then
-   id); bucket offsets + in-bucket ranks are the global ranks, so the verdicts and
-   details are the same as a single global ranking's. One task holds one bucket:
-   about ``1 / (_CUTS + 1)`` of the rows, except that one score repeated by many rows
-   stays in one bucket (ties cannot be split by score quantiles).
+Implementation of top fraction, distributed and exact: ``operators/ranking.py``'s
+``global_ranks`` (quantile buckets of the score, per-bucket offsets, a window
+partitioned by bucket), so no task ever holds every row and the verdicts and details
+are the same as a single global ranking's.
 
 The input is read by several branches of that plan (quantiles, bucket sizes, rows),
 so ``select`` persists it unless it is cached already (the staged runner caches each
@@ -67,40 +55,17 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
 from .base import DropRule, Operator, OpParams, live, mark_drops
+from .ranking import BEFORE, RANK, TOTAL, global_ranks
 from .registry import register
 
 # Temporary columns of the top-fraction verdict (dropped before returning).
 _PREFIX = "_thresher_select_"
-_V, _W, _B, _CUTS_COL, _HN, _HW, _OFF_N, _OFF_W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST = (
-    _PREFIX + c for c in ("value", "weight", "bucket", "cuts", "hn", "hw", "off_n",
-                          "off_w", "rank", "before", "total", "keep", "last_kept"))
-_TEMP = (_V, _W, _B, _CUTS_COL, _HN, _HW, _OFF_N, _OFF_W, _RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
-
-# Quantile cut points of the ranking (so _CUTS + 1 score buckets), and the quantile
-# sketch's accuracy: a bucket holds about 1/(_CUTS+1) of the scored rows, +- 1/_ACCURACY.
-_CUTS = 127
-_ACCURACY = 10_000
-
-
-def _bucket_of(value: Column, cuts: Column, descending: bool) -> Column:
-    """Index of ``value``'s bucket among the ascending ``cuts``: the number of cut points
-    ranked before it (below it ascending, above it descending). A binary search as
-    nested CASE WHEN: log2(_CUTS) comparisons a row instead of _CUTS (a lambda over the
-    array would be interpreted, row by row)."""
-    def count(lo: int, hi: int, before) -> Column:  # cut points [0, lo) are before value
-        if lo == hi:
-            return F.lit(lo)
-        mid = (lo + hi) // 2
-        return F.when(before(cuts[mid]), count(mid + 1, hi, before)).otherwise(count(lo, mid, before))
-
-    if descending:  # the cut points above value = all - those at or below it
-        return F.lit(_CUTS) - count(0, _CUTS, lambda c: c <= value)
-    return count(0, _CUTS, lambda c: c < value)
+_KEEP, _LAST = (_PREFIX + c for c in ("keep", "last_kept"))
 
 
 @register("select")
@@ -225,50 +190,17 @@ class Select(Operator):
         weight = (F.lit(1) if p.weight == "rows"
                   else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
         live_rows = df.where(live())
-
-        # 1. Cut points of the live scores; each live row's bucket (nulls: the last one).
-        pcts = [i / (_CUTS + 1) for i in range(1, _CUTS + 1)]
-        cuts = live_rows.where(scored).agg(
-            F.percentile_approx(F.col(p.column).cast("double"), pcts, _ACCURACY).alias(_CUTS_COL))
-        bucket = _bucket_of(F.col(p.column).cast("double"), F.col(_CUTS_COL), p.descending)
-        tagged = live_rows.crossJoin(F.broadcast(cuts)).withColumns({
-            _B: F.when(scored, bucket).otherwise(F.lit(_CUTS + 1)), _W: weight,
-        }).drop(_CUTS_COL)
-
-        # 2. Rows and weight ranked before each bucket, and the total (a tiny table).
-        # One row of arrays indexed by bucket, built from <= _CUTS + 2 bucket sizes
-        # (a lookup per row after, not a join).
-        sizes = tagged.groupBy(_B).agg(F.count(F.lit(1)).alias(_HN), F.sum(_W).alias(_HW))
-        listed = sizes.agg(F.collect_list(F.struct(_B, _HN, _HW)).alias(_CUTS_COL))
-        every = F.sequence(F.lit(0), F.lit(_CUTS + 1))
-
-        def before_each(field: str) -> Column:
-            return F.transform(every, lambda b: F.aggregate(
-                F.filter(F.col(_CUTS_COL), lambda s: s[_B] < b), F.lit(0).cast("long"),
-                lambda acc, s: acc + s[field].cast("long")))
-
-        offsets = listed.select(before_each(_HN).alias(_OFF_N), before_each(_HW).alias(_OFF_W),
-                                F.aggregate(F.col(_CUTS_COL), F.lit(0).cast("long"),
-                                            lambda acc, s: acc + s[_HW].cast("long")).alias(_TOTAL))
-
-        # 3. Exact ranks within each bucket (score, then id), shifted by the offsets.
-        by_value = F.col(p.column).desc() if p.descending else F.col(p.column).asc()
-        in_bucket = Window.partitionBy(_B).orderBy(by_value, F.col(id_col).asc())
-        ranked = tagged.where(scored).crossJoin(F.broadcast(offsets)).withColumns({
-            _RANK: (F.col(_OFF_N)[F.col(_B)] + F.row_number().over(in_bucket)).cast("long"),
-            _BEFORE: (F.col(_OFF_W)[F.col(_B)] + F.coalesce(
-                F.sum(_W).over(in_bucket.rowsBetween(Window.unboundedPreceding, -1)),
-                F.lit(0))).cast("long"),
-        })
+        ranked = global_ranks(live_rows, value=p.column, id_column=id_col, scored=scored,
+                              descending=p.descending, weight=weight)
         # before < fraction * total  <=>  before * den < num * total, exactly.
         dec = "decimal(38,0)"
         num = F.lit(Decimal(fraction.numerator)).cast(dec)
         den = F.lit(Decimal(fraction.denominator)).cast(dec)
-        ranked = ranked.withColumn(_KEEP, (F.col(_RANK) == 1)
-                                   | (F.col(_BEFORE).cast(dec) * den < F.col(_TOTAL).cast(dec) * num))
+        ranked = ranked.withColumn(_KEEP, (F.col(RANK) == 1)
+                                   | (F.col(BEFORE).cast(dec) * den < F.col(TOTAL).cast(dec) * num))
         kept_value = F.when(F.col(_KEEP), F.col(p.column))
         last = ranked.agg((F.min(kept_value) if p.descending else F.max(kept_value)).alias(_LAST))
-        verdict_cols = (_RANK, _BEFORE, _TOTAL, _KEEP, _LAST)
+        verdict_cols = (RANK, BEFORE, TOTAL, _KEEP, _LAST)
         judged = ranked.crossJoin(F.broadcast(last)).select(*df.columns, *verdict_cols)
         # Earlier drops and null scores need no rank: their verdict is already known.
         rest = df.where(~live() | ~scored).select(
@@ -279,8 +211,8 @@ class Select(Operator):
         detail = F.format_string(
             f"%s=%s; rank %d among live rows; %d {unit} rank before it >= top_fraction %s x "
             f"%d {unit} total; last kept %s=%s (ties by {id_col} ascending)",
-            F.lit(p.column), F.col(p.column), F.col(_RANK), F.col(_BEFORE),
-            F.lit(repr(p.top_fraction)), F.col(_TOTAL), F.lit(p.column), F.col(_LAST),
+            F.lit(p.column), F.col(p.column), F.col(RANK), F.col(BEFORE),
+            F.lit(repr(p.top_fraction)), F.col(TOTAL), F.lit(p.column), F.col(_LAST),
         )
         rules = [self._null_rule(df),
                  DropRule("not_in_top_fraction", ~F.col(_KEEP), detail)]

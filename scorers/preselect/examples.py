@@ -9,9 +9,10 @@ one total order: score descending, then id ascending. With ``k`` positives:
 capped at half the documents, so that positives and negatives never overlap.
 Positives are the first ``k`` of the order, negatives the last ``k`` (the lowest
 scores upward; among equal scores, the highest ids), so the choice does not depend
-on partitioning. The order is one window without ``partitionBy`` over a narrow
-projection (id, score), which Spark runs in one partition: fine for the LM-scored
-sample PreSelect trains on.
+on partitioning. The order is computed distributed (``operators/ranking.py``:
+quantile buckets of the score, exact ranks within each bucket), so no task holds
+every document; the counts (documents, documents at the maximum) are global
+aggregates of one row.
 
 The selector is a fastText classifier (``scorers/fasttext/train.py``) on the texts as
 one line each (newlines as spaces), labels ``pos`` and ``neg``, with PreSelect's
@@ -28,11 +29,12 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
 from thresher.operators.errors import PreSelectError
+from thresher.operators.ranking import RANK, global_ranks
 from thresher.scorers.fasttext.train import LABEL_PREFIX, TrainConfig, fit_classifier, one_line
 
 POSITIVE, NEGATIVE = "pos", "neg"
@@ -52,13 +54,14 @@ def balanced_examples(df: DataFrame, *, score: str, id_column: str = "id",
         usable = usable & ~F.isnan(value)
     usable = usable & (F.coalesce(F.length(text_column), F.lit(0)) > 0)
     proj = df.where(usable).select(F.col(id_column).alias(_K), value.alias(_S))
-    order = Window.orderBy(F.col(_S).desc(), F.col(_K).asc())
-    everything = Window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
-    ranked = proj.select(
-        _K, _S, F.row_number().over(order).alias(_RN), F.count(F.lit(1)).over(everything).alias(_N),
-        F.max(_S).over(everything).alias(_MAX))
-    ranked = ranked.withColumn(
-        _AT_MAX, F.sum(F.when(F.col(_S) == F.col(_MAX), 1).otherwise(0)).over(everything))
+    # A narrow projection read by several branches (ranks, counts): the caller's rows
+    # are cached (preselect_train persists them), so this re-reads no scorer.
+    counts = proj.agg(F.count(F.lit(1)).alias(_N), F.max(_S).alias(_MAX))
+    at_max = proj.crossJoin(F.broadcast(counts)).where(F.col(_S) == F.col(_MAX)).agg(
+        F.count(F.lit(1)).alias(_AT_MAX))
+    ranked = global_ranks(proj, value=_S, id_column=_K, scored=F.lit(True))
+    ranked = (ranked.select(_K, _S, F.col(RANK).alias(_RN))
+              .crossJoin(F.broadcast(counts)).crossJoin(F.broadcast(at_max)))
     n = F.col(_N).cast("long")
     if top is None:
         k = F.col(_AT_MAX).cast("long")

@@ -63,3 +63,25 @@ def test_nan_scores_take_no_part(spark):
     df = spark.createDataFrame(rows, "id string, text string, score double")
     got = {r.id: r.label for r in balanced_examples(df, score="score").collect()}
     assert got == {"a": "pos", "d": "neg"}
+
+
+def test_examples_plan_has_no_single_task_stage(spark):
+    # The order used to be one Window.orderBy without partitionBy: every row in one task.
+    from tests.plan_shape import inspect
+    rows = [(f"d{i:04d}", f"t {i}", float((i * 37) % 101)) for i in range(400)]
+    df = spark.createDataFrame(rows, "id string, text string, score double").repartition(4)
+    for top in (None, 0.1):
+        problems, _ = inspect(balanced_examples(df, score="score", top=top))
+        assert problems == [], problems
+
+
+def test_distributed_order_matches_a_plain_sort(spark):
+    # 400 documents over many quantile buckets, ties included: same picks as sorted().
+    rows = [(f"d{i:04d}", f"t {i}", float((i * 37) % 101)) for i in range(400)]
+    df = spark.createDataFrame(rows, "id string, text string, score double").repartition(4)
+    order = sorted(rows, key=lambda r: (-r[2], r[0]))
+    k = 40  # ceil(0.1 x 400)
+    picked = balanced_examples(df, score="score", top=0.1).collect()
+    got = {lab: sorted(r.id for r in picked if r.label == lab) for lab in ("pos", "neg")}
+    assert got == {"pos": sorted(r[0] for r in order[:k]),
+                   "neg": sorted(r[0] for r in order[-k:])}
