@@ -93,3 +93,17 @@ def global_ranks(rows: DataFrame, *, value: str, id_column: str, scored: Column,
             F.sum(WEIGHT).over(in_bucket.rowsBetween(Window.unboundedPreceding, -1)),
             F.lit(0))).cast("long"),
     }).drop(_OFF_N, _OFF_W)
+
+
+HASH = PREFIX + "hash"
+
+
+def first_by_hash(rows: DataFrame, limit: int, *, key: list[str], id_column: str) -> DataFrame:
+    """The ``limit`` rows of ``rows`` with the smallest ``xxhash64`` of the ``key`` columns
+    (ties by ``id_column``), with that hash as column ``HASH``: a deterministic sample of
+    exactly ``min(limit, rows)`` rows, the same whatever the partitioning, found by
+    ``global_ranks`` (no single-task stage). Training steps bound what they collect to
+    the driver with it."""
+    hashed = rows.withColumn(HASH, F.xxhash64(*key))
+    ranked = global_ranks(hashed, value=HASH, id_column=id_column, scored=F.lit(True))
+    return ranked.where(F.col(RANK) <= limit).drop(BUCKET, WEIGHT, RANK, BEFORE, TOTAL)

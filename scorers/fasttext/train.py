@@ -136,10 +136,12 @@ def train_classifier(input_path: str, out: str, config: TrainConfig | None = Non
 
 
 def fit_classifier(lines: list[str], labels: list[str], out: str,
-                   config: TrainConfig | None = None, *, source: str, skipped: int = 0) -> dict:
+                   config: TrainConfig | None = None, *, source: str, skipped: int = 0,
+                   sample: dict | None = None) -> dict:
     """Train on one-line texts and ``__label__`` labels (what ``read_labelled`` gives), write
     the model to ``out`` and ``out + '.eval.json'``; return the evaluation report.
-    ``source`` names the data in the report; ``skipped`` counts rows left out before."""
+    ``source`` names the data in the report; ``skipped`` counts rows left out before;
+    ``sample`` (how the rows were bounded, e.g. ``max_train_rows``) goes in the report."""
     config = config or TrainConfig()
     try:
         import fasttext
@@ -165,6 +167,8 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
                      "valid": len(valid_idx)},
             "label_counts": {k: labels.count(k) for k in distinct},
             "eval": evaluate(predicted, [labels[i] for i in valid_idx], distinct)}
+        if sample is not None:
+            report["sample"] = sample
         os.replace(staged, out)  # same folder: atomic, the old model stays until now
     with open(out + ".eval.json", "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2)

@@ -15,6 +15,15 @@ predicates over the training set, ``positive_where`` / ``negative_where`` (rows
 matching neither are left out; rows matching both are an error), labelled
 ``positive_label`` / ``negative_label``.
 
+The trainer runs on the driver, so what reaches it is bounded: at most
+``max_train_rows`` usable rows (default 500,000, a few GB of driver memory for
+~1-5 KB documents; DCLM's classifier trained on ~400k). A bigger set is sampled
+deterministically: the rows with the smallest hash of (text, label), found
+distributed (``operators/ranking.first_by_hash``), so the same set gives the same
+model whatever its files and partitions. The stats (``usable_rows``,
+``max_train_rows``) and ``<model>.eval.json`` (``sample``) say how many rows were
+available and used.
+
 Example::
 
     - fasttext_train:
@@ -40,6 +49,7 @@ from pyspark.sql import functions as F
 
 from thresher.operators.base import Operator, OpParams
 from thresher.operators.errors import InputError
+from thresher.operators.ranking import HASH, first_by_hash
 from thresher.operators.registry import register
 
 from .train import LABEL_PREFIX, TrainConfig, check_trainable, fit_classifier, one_line
@@ -91,6 +101,9 @@ class FastTextTrain(Operator):
         seed: int = Field(0, ge=0)
         valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out to evaluate")
         quantize: bool = Field(False, description="write a quantized model (smaller)")
+        max_train_rows: int = Field(
+            500_000, ge=2, description="most usable rows brought to the driver to train on; "
+                                       "a bigger set is sampled by a hash of text and label")
 
         @field_validator("input")
         @classmethod
@@ -126,6 +139,7 @@ class FastTextTrain(Operator):
             return TrainConfig(**{k: v for k, v in given.items() if v is not None})
 
     _report: dict | None = None
+    _sample: dict | None = None
 
     def requires(self) -> dict[str, str]:
         return {}
@@ -142,9 +156,10 @@ class FastTextTrain(Operator):
                              f"labels, found {sorted(set(labels)) or 'none'} in "
                              f"{len(labels)} usable rows")
         report = fit_classifier(lines, labels, self.params.model, self.params.config(),
-                                source=f"{where}, {self.params.input}", skipped=skipped)
+                                source=f"{where}, {self.params.input}", skipped=skipped,
+                                sample=self._sample)
         self._report = {"rows": report["rows"], "eval": report["eval"],
-                        "seconds": time.perf_counter() - t}
+                        "sample": self._sample, "seconds": time.perf_counter() - t}
         return df
 
     def _examples(self, spark) -> tuple[list[str], list[str], int]:
@@ -171,12 +186,23 @@ class FastTextTrain(Operator):
                                  "negative_where; make them exclusive")
             label = (F.when(pos, F.lit(p.positive_label))
                      .when(neg, F.lit(p.negative_label)))
-        rows = data.select(F.col(p.text_column).alias("t"), label.alias("l")).collect()
-        lines, labels, skipped = [], [], 0
+        pairs = data.select(F.col(p.text_column).alias("t"), label.alias("l"))
+        # Usable rows are counted and bounded in Spark: only what trains reaches the driver.
+        ok = F.col("t").isNotNull() & (F.trim(F.col("t")) != "") & F.col("l").isNotNull()
+        usable = pairs.where(ok)
+        counts = pairs.agg(F.count(F.lit(1)).alias("all"),
+                           F.count(F.when(ok, 1)).alias("usable")).first()
+        skipped = counts["all"] - counts["usable"]
+        self._sample = {"usable_rows": counts["usable"], "max_train_rows": p.max_train_rows,
+                        "sampled": counts["usable"] > p.max_train_rows}
+        if self._sample["sampled"]:
+            picked = first_by_hash(usable, p.max_train_rows, key=["t", "l"], id_column="t")
+            # Collect order decides the held-out split: make it the hash order.
+            rows = sorted(picked.collect(), key=lambda r: (r[HASH], r["t"], r["l"]))
+        else:
+            rows = usable.collect()
+        lines, labels = [], []
         for r in rows:
-            if r["t"] is None or not r["t"].strip() or r["l"] is None:
-                skipped += 1
-                continue
             if not r["l"] or re.search(r"\s", r["l"]):
                 raise InputError(f"{where}: label {r['l']!r} in {p.input} is empty or holds "
                                  "whitespace; fastText labels are single tokens")
@@ -189,7 +215,9 @@ class FastTextTrain(Operator):
             return {}
         r = self._report
         out = {"train_rows": r["rows"]["train"], "held_out_rows": r["rows"]["valid"],
-               "skipped_rows": r["rows"]["skipped"], "train_seconds": r["seconds"]}
+               "skipped_rows": r["rows"]["skipped"], "train_seconds": r["seconds"],
+               "usable_rows": r["sample"]["usable_rows"],
+               "max_train_rows": r["sample"]["max_train_rows"]}
         if r["eval"]["accuracy"] is not None:
             out["held_out_accuracy_pct"] = 100 * r["eval"]["accuracy"]
         return {k: float(v) for k, v in out.items()}

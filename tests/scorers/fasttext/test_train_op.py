@@ -116,3 +116,30 @@ def test_training_set_errors_name_the_file(spark, tmp_path):
     with pytest.raises(InputError, match="needs examples of two labels"):
         one_label.operators[0].transform(df)
     assert not (tmp_path / "m.bin").exists()  # nothing written by a failed step
+
+
+def test_a_training_set_over_max_train_rows_trains_on_a_deterministic_sample(spark, tmp_path):
+    # 300 usable rows, bound 120: at most 120 reach the driver, the same 120 whatever the
+    # files (one file vs a reshuffled copy in 3 files), and the stats say so.
+    rows = [(f"doc {i} " + ("good words" if i % 2 else "bad spam"), "good" if i % 2 else "bad")
+            for i in range(300)] + [("   ", "good"), (None, "bad")]
+    one = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"body": [r[0] for r in rows], "y": [r[1] for r in rows]}), one)
+    spark.read.parquet(str(one)).repartition(3).write.parquet(str(tmp_path / "three"))
+    picked = []
+    for name, data in (("a", one), ("b", tmp_path / "three")):
+        model = tmp_path / f"{name}.bin"
+        recipe = _recipe(tmp_path, {"input": str(data), "text_column": "body",
+                                    "label_column": "y", "model": str(model), "epoch": 1,
+                                    "max_train_rows": 120}, score_after=False)
+        op = recipe.operators[0]
+        lines, labels, skipped = op._examples(spark)
+        assert len(lines) == 120 and skipped == 2
+        picked.append(list(zip(lines, labels)))
+        op.transform(spark.range(1))
+        details = op.report()
+        assert details["train_rows"] + details["held_out_rows"] == 120
+        assert details["usable_rows"] == 300 and details["max_train_rows"] == 120
+        sample = json.loads(Path(str(model) + ".eval.json").read_text())["sample"]
+        assert sample == {"usable_rows": 300, "max_train_rows": 120, "sampled": True}
+    assert picked[0] == picked[1]
