@@ -13,6 +13,15 @@ like ``minhash_dedup``'s stages) and writes the model file before the next step
 starts, so a later ``fasttext_score`` may name that file although it does not exist
 when the recipe is validated (``Operator.produces``): its checks then run when its
 step does.
+
+The selector trains on the driver, so the examples brought there are bounded by
+``max_train_rows`` (default 500,000): when more positives and negatives were picked,
+each label keeps its ``max_train_rows // 2`` with the smallest hash of the id (exact
+and distributed, ``operators/ranking.first_by_hash``), so the sample does not depend
+on partitioning. The labels column joins back the trained rows only (at most the
+bound): broadcast up to ``_BROADCAST_ROWS`` labels, a shuffle join above that, so no
+unbounded table is ever broadcast. The stats say how many examples were picked and
+trained on (``picked_examples``, ``trained_examples``).
 """
 from __future__ import annotations
 
@@ -28,6 +37,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from thresher.operators.base import DROP_REASON, Operator, OpParams, live
 from thresher.operators.errors import PreSelectError
+from thresher.operators.ranking import HASH, first_by_hash
 from thresher.operators.registry import register
 from thresher.scorers.fasttext.train import check_trainable
 
@@ -37,6 +47,9 @@ from .strength import DEFAULT_TEMPLATE, bpc_column, with_predictive_strength
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _LABEL_ID = "_thresher_preselect_id"
+# Most labels joined back through a broadcast (id + label: a few MB); more go through
+# a shuffle join, so the driver never ships an unbounded table to every executor.
+_BROADCAST_ROWS = 100_000
 
 
 @register("predictive_strength")
@@ -147,6 +160,9 @@ class PreSelectTrain(Operator):
         thread: int | None = Field(None, ge=1, description="training threads (default: all)")
         seed: int = Field(0, ge=0)
         valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out to evaluate")
+        max_train_rows: int = Field(
+            500_000, ge=2, description="most examples brought to the driver to train on; "
+                                       "more are sampled per label by a hash of the id")
 
         @field_validator("model")
         @classmethod
@@ -171,6 +187,7 @@ class PreSelectTrain(Operator):
 
     _report: dict | None = None
     _cached: DataFrame | None = None
+    _counts: dict | None = None
 
     def requires(self) -> dict[str, str]:
         return {self.params.score: "numeric", self.ctx.id_column: "any",
@@ -190,21 +207,41 @@ class PreSelectTrain(Operator):
         rows = df.where(live()) if DROP_REASON in df.columns else df
         examples = balanced_examples(rows, score=p.score, id_column=ctx.id_column,
                                      text_column=ctx.text_column, top=p.top)
-        picked = examples.collect()
+        picked = self._bounded(examples)
         where = f"step {ctx.step} ({self.name})" if ctx.step else self.name
         report = fit_selector([r["text"] for r in picked], [r["label"] for r in picked],
                               [r["score"] for r in picked], p.model, p.config(),
                               source=f"{where}, column '{p.score}'")
         self._report = {**report["preselect"], "accuracy": report["eval"]["accuracy"],
-                        "seconds": time.perf_counter() - t}
+                        "seconds": time.perf_counter() - t, **self._counts}
         id_type = df.schema[ctx.id_column].dataType
         schema = StructType([StructField(_LABEL_ID, id_type),
                              StructField(p.label_column, StringType())])
         labels = df.sparkSession.createDataFrame(
             [(r[ctx.id_column], r["label"]) for r in picked], schema)
+        if len(picked) <= _BROADCAST_ROWS:
+            labels = F.broadcast(labels)
         df = df.drop(p.label_column) if p.label_column in df.columns else df
-        return (df.join(F.broadcast(labels), F.col(ctx.id_column) == F.col(_LABEL_ID), "left")
+        return (df.join(labels, F.col(ctx.id_column) == F.col(_LABEL_ID), "left")
                 .drop(_LABEL_ID))
+
+    def _bounded(self, examples: DataFrame) -> list:
+        """The examples as rows on the driver, at most ``max_train_rows`` of them."""
+        p, id_col = self.params, self.ctx.id_column
+        per_label = dict(examples.groupBy("label").count().collect())
+        picked = sum(per_label.values())
+        if picked <= p.max_train_rows:
+            rows = examples.collect()
+        else:
+            keep = p.max_train_rows // 2  # balanced: as many of each label
+            rows = []
+            for label in sorted(per_label):
+                part = first_by_hash(examples.where(F.col("label") == label), keep,
+                                     key=[id_col], id_column=id_col)
+                # Collect order decides the held-out split: make it the hash order.
+                rows += sorted(part.collect(), key=lambda r: (r[HASH], str(r[id_col])))
+        self._counts = {"picked": picked, "trained": len(rows)}
+        return rows
 
     def report(self) -> dict[str, float]:
         if not self._report:
@@ -212,7 +249,8 @@ class PreSelectTrain(Operator):
         r = self._report
         out = {"positives": r["positives"], "negatives": r["negatives"],
                "positive_min_score": r["positive_scores"][0],
-               "negative_max_score": r["negative_scores"][1], "train_seconds": r["seconds"]}
+               "negative_max_score": r["negative_scores"][1], "train_seconds": r["seconds"],
+               "picked_examples": r["picked"], "trained_examples": r["trained"]}
         if r["accuracy"] is not None:
             out["held_out_accuracy_pct"] = 100 * r["accuracy"]
         return {k: float(v) for k, v in out.items()}

@@ -104,3 +104,29 @@ def test_the_selector_finds_the_domain_whose_losses_predict(spark, planted, tmp_
     assert report["config"]["epoch"] == 10 and report["config"]["word_ngrams"] == 2
     details = {s.op: s.details for s in result.steps}["preselect_train"]
     assert details["positives"] == labels["pos"].sum()
+
+
+def test_more_examples_than_max_train_rows_train_on_a_balanced_deterministic_sample(
+        spark, planted, tmp_path, monkeypatch):
+    # top 0.5 picks 120 positives + 120 negatives; the bound 40 trains on 20 of each,
+    # the same ids from one file and from a 3-file reshuffle, and with the labels joined
+    # back by a shuffle join instead of a broadcast (bound on broadcast rows lowered).
+    import thresher.scorers.preselect.operator as op_module
+    copy = tmp_path / "three"
+    spark.read.parquet(str(planted)).repartition(3).write.parquet(str(copy))
+    labelled = []
+    for i, path in enumerate((planted, copy)):
+        if i:
+            monkeypatch.setattr(op_module, "_BROADCAST_ROWS", 10)
+        steps = [{"predictive_strength": {"benchmarks": BENCH}},
+                 {"preselect_train": {"model": str(tmp_path / f"s{i}.bin"), "top": 0.5,
+                                      "epoch": 1, "max_train_rows": 40}}]
+        result = run(Recipe.from_dict(recipe(path, steps)), spark=spark, echo=lambda s: None)
+        details = {s.op: s.details for s in result.steps}["preselect_train"]
+        assert details["picked_examples"] == 240 and details["trained_examples"] == 40
+        assert details["positives"] == details["negatives"] == 20
+        rows = result.output.where("preselect_label IS NOT NULL").select(
+            "id", "preselect_label").collect()
+        labelled.append(sorted((r.id, r.preselect_label) for r in rows))
+        result.release()
+    assert len(labelled[0]) == 40 and labelled[0] == labelled[1]
