@@ -134,3 +134,8 @@ class ConnectUnsupportedError(UserError):
     """A Spark Connect session (no JVM on the driver: Databricks serverless, shared
     clusters, Databricks Connect) cannot do what was asked; the message names the
     step, option or path and the way round it (classic Spark, or a local path)."""
+
+
+class ReportError(UserError):
+    """A run report cannot be built: its stats table is missing or not a thresher stats
+    table; the message names the path and what was found."""

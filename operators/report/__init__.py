@@ -1,0 +1,48 @@
+"""The run report: one self-contained HTML file (inline SVG, no script, no network)
+built from a finished run's stats, rejects and kept tables, never by rerunning it.
+
+Example::
+
+    from thresher.operators.report import write_report
+    write_report(spark, "out/quickstart", out="out/quickstart_report.html")
+"""
+from __future__ import annotations
+
+import os
+import platform
+
+from .page import render
+from .panels import compute
+from .sources import read_run
+
+
+def build_report(spark, path: str, *, text_column: str = "text", id_column: str = "id",
+                 recipe_text: str | None = None, **tables: str | None) -> str:
+    """The HTML of the report of the run whose kept output, stats or rejects is ``path``
+    (``stats=``, ``rejects=``, ``kept=`` name tables elsewhere)."""
+    import pyspark
+
+    from thresher import __version__ as thresher_version
+
+    run = read_run(spark, path, **tables)
+    panels = compute(run, text=text_column, id_col=id_column)
+    versions = {"thresher": thresher_version, "pyspark": pyspark.__version__,
+                "python": platform.python_version()}
+    return render(panels, recipe_text=recipe_text, versions=run.delta_versions, paths=run.paths,
+                  extra={f"{k} version": v for k, v in versions.items()})
+
+
+def write_report(spark, path: str, *, out: str, **kwargs) -> str:
+    """Write the report to ``out`` (through a temporary file, so a reader never sees half
+    of it) and return ``out``."""
+    html = build_report(spark, path, **kwargs)
+    out = os.path.abspath(out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = f"{out}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(html)
+    os.replace(tmp, out)
+    return out
+
+
+__all__ = ["build_report", "write_report"]
