@@ -3,6 +3,7 @@
     thresher run RECIPE [--set dotted.key=value ...] [--dry-run]
     thresher validate RECIPE [--set ...]
     thresher ops [--json]
+    thresher report RUN_OUTPUT_OR_STATS [--out report.html] [--text-column text] [--id-column id]
     thresher containment SOURCE... --out DIR [--sample-rows N] [--verify exact|sample] [--multiset]
                          [--sample-above BYTES] [--no-page-headers]
                          [--plan [--access-log CSV] [--max-rebuild-seconds S] [--allow-chains]]
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
                                 "the recipe, else SPARK_REMOTE, else local Spark)")
     p = sub.add_parser("ops", help="list every operator with its params")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("report", help="write the HTML report of a finished run")
+    p.add_argument("path", metavar="RUN_OUTPUT_OR_STATS",
+                   help="the run's kept output, or its _stats or _rejects table")
+    p.add_argument("--out", metavar="FILE", help="default: <output>_report.html beside the output")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--id-column", default="id")
     _containment_parser(sub)
     fasttext_train.add_parser(sub)
     preselect.add_parser(sub)
@@ -219,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "containment":
             _run_containment(args)
+            return EXIT_OK
+        if args.command == "report":
+            from thresher.operators.report import report_command
+
+            print("report: " + report_command(args.path, args.out, text_column=args.text_column,
+                                              id_column=args.id_column))
             return EXIT_OK
         if args.command == "fasttext-train":
             fasttext_train.run(args)

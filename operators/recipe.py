@@ -72,6 +72,10 @@ class OutputSpec(_Strict):
     rejects: str | None = None
     stats: str | None = None
     partition_by: list[str] = Field(default_factory=list)
+    # Built after the outputs commit, so left out of the hash: it changes no data.
+    report: bool | str = Field(True, exclude=True, description="the run report (HTML): true writes "
+                               "<path>_report.html beside the output, a string names the file, "
+                               "false writes none")
 
 
 class ExecutionSpec(_Strict):
@@ -309,8 +313,8 @@ def _expand_paths(spec: RecipeSpec, recipe_dir: str, file, lines) -> RecipeSpec:
     out = spec.output
     if out is not None:
         update = {"path": _expand(out.path, recipe_dir, where("output", "path"))}
-        for key in ("rejects", "stats"):
-            if getattr(out, key):
+        for key in ("rejects", "stats", "report"):
+            if isinstance(getattr(out, key), str):
                 update[key] = _expand(getattr(out, key), recipe_dir, where("output", key))
         out = out.model_copy(update=update)
     # Step params: variables only (a string param is not always a path; operators

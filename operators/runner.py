@@ -34,6 +34,7 @@ from .io.group import OutputLock, RunGroup, recover_groups
 from .recipe import Recipe
 from .connect import begin_run, take_notes
 from .session import get_or_create_session
+from .report.at_run_end import report_after_run
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
 
 
@@ -161,10 +162,15 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         if out.rejects:
             rejects = read_output(spark, format=out.format, path=out.rejects)
     notes += [n for n in take_notes(spark) if n not in notes]  # notes of the writes
+    report = report_after_run(spark, recipe)  # after the commit; a failure is a note only
+    notes += [report.note] if report.note else []
     summary = format_summary(steps, recipe=spec.name, recipe_hash=recipe.hash, run_id=run_id,
                              total_seconds=time.perf_counter() - t_start, outputs=outputs)
     if notes:
         summary += "\nnotes:\n" + "\n".join(f"  - {n}" for n in notes)
+    if report.path:  # last, so that a run's output ends by naming the file to open
+        outputs["report"] = f"html {report.path}"
+        summary += f"\nreport: {report.path}"
     echo(summary)
     return RunResult(recipe, run_id, kept, rejects, stats_df, steps, outputs, summary,
                      cached=None if out is not None else final, notes=notes)

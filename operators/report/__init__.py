@@ -46,3 +46,19 @@ def write_report(spark, path: str, *, out: str, **kwargs) -> str:
 
 
 __all__ = ["build_report", "write_report"]
+
+
+def report_command(path: str, out: str | None = None, *, text_column: str = "text",
+                   id_column: str = "id") -> str:
+    """``thresher report PATH [--out FILE]``: the report of a finished run, by default
+    beside its kept output (``<output>_report.html``); returns the file written."""
+    from ..session import get_or_create_session
+    from .at_run_end import SUFFIX
+    from .sources import SUFFIXES
+
+    base = path.rstrip("/")
+    for suffix in SUFFIXES:
+        base = base[: -len(suffix)] if base.endswith(suffix) else base
+    spark = get_or_create_session(master="local[*]", app_name="thresher:report")
+    return write_report(spark, path, out=out or base + SUFFIX, text_column=text_column,
+                        id_column=id_column)
