@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.window import Window
 
 from ..errors import ReportError
 from .spark_hist import histogram
@@ -168,12 +169,10 @@ def samples(rejects: DataFrame, text: str, id_col: str, counts: dict[str, int],
     for reason, n in counts.items():
         fraction = min(1.0, 200.0 * k / max(n, 1))
         keep = keep | ((F.col("drop_reason") == reason) & (F.pmod(h, F.lit(1_000_000)) < fraction * 1_000_000))
-    from pyspark.sql.window import Window
-
-    w = Window.partitionBy("drop_reason").orderBy(h, F.col(id_col).cast("string"))
+    w = Window.partitionBy("drop_reason").orderBy("h", "id")
     rows = (rejects.where(keep).select("drop_reason", "drop_detail", F.col(id_col).cast("string").alias("id"),
                                        F.substring(text, 1, SAMPLE_CHARS).alias("text"),
-                                       F.length(text).alias("chars"))
+                                       F.length(text).alias("chars"), h.alias("h"))
             .withColumn("rn", F.row_number().over(w)).where(F.col("rn") <= k)
             .orderBy("drop_reason", "rn").collect())
     out: dict[str, list[dict]] = {}

@@ -16,7 +16,8 @@ from thresher.operators.runner import run
 def _recipe(root, **output):
     return Recipe.from_dict({
         "name": "report_end",
-        "input": {"format": "parquet", "path": str(root / "in"), "id_column": "id"},
+        "input": {"format": "parquet", "path": str(root / "in"), "text_column": "body",
+                  "id_column": "doc"},  # not text/id: the report follows the recipe
         "steps": [{"word_count_filter": {"min": 3}}],
         "output": {"format": "parquet", "path": str(root / "out"), "mode": "overwrite",
                    "rejects": str(root / "out_rejects"), "stats": str(root / "out_stats"), **output}})
@@ -26,7 +27,7 @@ def _recipe(root, **output):
 def root(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("report_end")
     rows = [(f"d{i}", "one two three four" if i % 3 else "too short") for i in range(9)]
-    spark.createDataFrame(rows, "id string, text string").write.parquet(str(root / "in"))
+    spark.createDataFrame(rows, "doc string, body string").write.parquet(str(root / "in"))
     return root
 
 
@@ -34,7 +35,7 @@ def test_report_on_by_default_and_named_last(spark, root):
     lines = []
     result = run(_recipe(root), spark=spark, echo=lines.append)
     path = str(root / "out_report.html")
-    assert os.path.isfile(path)
+    assert os.path.isfile(path) and not result.notes
     assert result.summary.splitlines()[-1] == f"report: {path}"
     assert result.outputs["report"] == f"html {path}"
 
@@ -65,7 +66,8 @@ def test_failing_report_is_a_note_and_the_run_stays(spark, root, monkeypatch):
 def test_cli_report_command(spark, root, tmp_path, capsys):
     run(_recipe(root, report=False), spark=spark, echo=lambda _: None)
     out = tmp_path / "cli.html"
-    assert main(["report", str(root / "out_stats"), "--out", str(out)]) == 0
+    assert main(["report", str(root / "out_stats"), "--out", str(out), "--text-column", "body",
+                 "--id-column", "doc"]) == 0
     assert capsys.readouterr().out.strip() == f"report: {out}"
     assert "<section id=\"funnel\">" in out.read_text(encoding="utf-8")
     assert main(["report", str(tmp_path / "missing")]) == 2  # ReportError is a UserError
