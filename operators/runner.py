@@ -235,34 +235,47 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
     prepared = prepare(recipe, source)
     t = time.perf_counter()
     check_unique_ids(recipe, source)  # reads the id column only
-    if recipe.spec.execution.mode == "staged":
-        current = prepared.persist(level)
-        rows_in, drops = _drop_counts(current)
-        seconds[0] = time.perf_counter() - t
+    # What this run cached so far: freed if a step fails, so a failed run (a notebook
+    # retrying recipe after recipe) leaves no cache behind; steps free their own.
+    held: list[DataFrame] = [prepared]
+    try:
+        if recipe.spec.execution.mode == "staged":
+            current = held[0] = prepared.persist(level)
+            rows_in, drops = _drop_counts(current)
+            seconds[0] = time.perf_counter() - t
+            for op in ops:
+                t = time.perf_counter()
+                nxt = op.transform(current).persist(level)
+                held.append(nxt)
+                total, counts = _drop_counts(nxt)
+                seconds[op.ctx.step] = time.perf_counter() - t
+                if total != rows_in:
+                    raise ThresherError(f"step {op.ctx.step} ({op.name}) changed the row count from "
+                                        f"{rows_in} to {total}: operators must mark drops, not remove rows")
+                drops.update({k: v for k, v in counts.items() if k[0] == op.ctx.step})
+                current.unpersist()
+                current = nxt
+                held = [nxt]
+        else:
+            # One plan and one pass: the read step's drops and the rows in come from the
+            # final counts too (a dropped row keeps its step), so nothing is cached twice.
+            chained = prepared
+            for op in ops:
+                chained = op.transform(chained)
+            current = chained.persist(level)
+            held = [current]
+            rows_in, drops = _drop_counts(current)  # untimed per step: the whole recipe is one plan
+            seconds[0] = time.perf_counter() - t
+            read_rows = source.count()
+            if rows_in != read_rows:
+                raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
+                                    "operators must mark drops, not remove rows")
+    except BaseException:
+        for frame in held:
+            frame.unpersist()
         for op in ops:
-            t = time.perf_counter()
-            nxt = op.transform(current).persist(level)
-            total, counts = _drop_counts(nxt)
-            seconds[op.ctx.step] = time.perf_counter() - t
-            if total != rows_in:
-                raise ThresherError(f"step {op.ctx.step} ({op.name}) changed the row count from "
-                                    f"{rows_in} to {total}: operators must mark drops, not remove rows")
-            drops.update({k: v for k, v in counts.items() if k[0] == op.ctx.step})
-            current.unpersist()
-            current = nxt
-    else:
-        # One plan and one pass: the read step's drops and the rows in come from the
-        # final counts too (a dropped row keeps its step), so nothing is cached twice.
-        chained = prepared
-        for op in ops:
-            chained = op.transform(chained)
-        current = chained.persist(level)
-        rows_in, drops = _drop_counts(current)  # untimed per step: the whole recipe is one plan
-        seconds[0] = time.perf_counter() - t
-        read_rows = source.count()
-        if rows_in != read_rows:
-            raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
-                                "operators must mark drops, not remove rows")
+            op.release()
+        raise
     steps = build_step_stats(rows_in, names, drops, seconds)
     for op in ops:
         steps[op.ctx.step].details = op.report()
