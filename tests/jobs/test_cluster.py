@@ -61,48 +61,43 @@ def killed_executors(cluster, failpoint: str) -> int:
     return killed
 
 
-def quickstart(master: str, out: Path, recipe: str = "quickstart.yaml",
-               *extra: str, environ: dict | None = None) -> tuple[list[str], list[tuple]]:
-    proc = subprocess.run(
-        [str(BIN / "thresher"), "run", str(REPO / "recipes" / recipe), *extra,
-         "--set", f"spark.master={master}", "--set", f"output.path={out}/kept",
-         "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
-        env=environ or env(), capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def outputs(out: Path) -> tuple[list[str], list[tuple]]:
     kept = sorted(DeltaTable(str(out / "kept")).to_pandas()["id"])
     stats = DeltaTable(str(out / "stats")).to_pandas().sort_values("step")
     return kept, [(r.step, r.op, r.rows_in, r.rows_out, dict(r.dropped_by_reason))
                   for r in stats.itertuples()]
 
 
-def test_quickstart_same_answers_local_and_cluster(cluster, tmp_path):
-    kept_1, stats_1 = quickstart("local[1]", tmp_path / "l1")
-    kept_n, stats_n = quickstart("local[*]", tmp_path / "ln")
-    kept_c, stats_c = quickstart(cluster.master_url, tmp_path / "cl")
-    assert len(kept_1) > 1000
-    assert kept_1 == kept_n == kept_c
-    assert stats_1 == stats_n == stats_c
+def output_overrides(out: Path) -> list[str]:
+    return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats"]
 
 
-def test_dedup_recipe_same_answers_local_and_cluster(cluster, tmp_path):
-    """MinHash dedup runs Python (numba) on executors and iterates connected
-    components: the same keepers and stats on one core and on the cluster, also when
-    an executor is killed -9 in the middle of the signatures stage (Spark reruns its
-    tasks on a new executor)."""
-    runs = {}
-    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor")
-    for name, master, environ in (("l1", "local[1]", None), ("cl", cluster.master_url, killing)):
-        runs[name] = quickstart(master, tmp_path / name, "dedup_web.yaml", "--set",
-                                f"steps.minhash_dedup.checkpoint_dir={tmp_path / name / 'stages'}",
-                                environ=environ)
-    (kept_1, stats_1), (kept_c, stats_c) = runs["l1"], runs["cl"]
-    assert killed_executors(cluster, "minhash_signatures") >= 1, "no executor was killed"
-    assert kept_1 == kept_c and stats_1 == stats_c
-    near = dict(stats_c[-1][4])
-    assert near.get("minhash_dedup:near_duplicate", 0) > 20
+def in_process(spark, out: Path, recipe: str, *overrides: str) -> tuple[list[str], list[tuple]]:
+    """The reference run: the suite's own local SparkSession (local[2], 4 shuffle
+    partitions), so no second JVM is started for it."""
+    from thresher import run
+
+    run(str(REPO / "recipes" / recipe), spark=spark, overrides=[*overrides, *output_overrides(out)],
+        echo=lambda line: None)
+    return outputs(out)
 
 
-def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
+def on_cluster(master: str, out: Path, recipe: str, *overrides: str,
+               environ: dict | None = None) -> tuple[list[str], list[tuple]]:
+    sets = [arg for item in [*overrides, f"spark.master={master}", *output_overrides(out)]
+            for arg in ("--set", item)]
+    proc = subprocess.run([str(BIN / "thresher"), "run", str(REPO / "recipes" / recipe), *sets],
+                          env=environ or env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return outputs(out)
+
+
+def test_spark_submit_quickstart_same_answers_as_local(spark, cluster, tmp_path):
+    """spark-submit with the --py-files zip, from outside the repo, on the cluster: the
+    zip's thresher is the one imported, the text filters' jar comes out of the zip to
+    the executors, and the kept rows and stats equal a local run's."""
+    kept_local, stats_local = in_process(spark, tmp_path / "local", "quickstart.yaml")
+
     zip_path = build_zip(str(tmp_path / "dist"))
     probe = tmp_path / "probe.py"
     probe.write_text(textwrap.dedent("""
@@ -121,14 +116,34 @@ def test_spark_submit_py_files_from_outside_the_repo(cluster, tmp_path):
     run_recipe.write_text((REPO / "jobs" / "run_recipe.py").read_text())
     # textUdfs=on: the text filters' jar must come out of the zip and reach the
     # executors (ADD JAR), or the run fails instead of falling back to SQL.
+    sets = [arg for item in output_overrides(outside) for arg in ("--set", item)]
     proc = subprocess.run(
-        submit + ["--conf", "spark.thresher.textUdfs=on", str(run_recipe), str(REPO / "recipes" / "quickstart.yaml"),
-                  "--set", f"output.path={outside}/kept", "--set", "output.rejects=null",
-                  "--set", "output.stats=null"],
+        submit + ["--conf", "spark.thresher.textUdfs=on", str(run_recipe),
+                  str(REPO / "recipes" / "quickstart.yaml"), *sets],
         cwd=outside, env=env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "exact_dedup:duplicate=90" in proc.stdout
-    assert len(DeltaTable(str(outside / "kept")).to_pandas()) > 1000
+    kept_cluster, stats_cluster = outputs(outside)
+    assert len(kept_local) > 1000
+    assert kept_local == kept_cluster
+    assert stats_local == stats_cluster
+
+
+def test_dedup_recipe_same_answers_local_and_cluster(spark, cluster, tmp_path):
+    """MinHash dedup runs Python (numba) on executors and iterates connected
+    components: the same keepers and stats locally and on the cluster, also when
+    an executor is killed -9 in the middle of the signatures stage (Spark reruns its
+    tasks on a new executor)."""
+    stages = "steps.minhash_dedup.checkpoint_dir={}"
+    kept_1, stats_1 = in_process(spark, tmp_path / "local", "dedup_web.yaml",
+                                 stages.format(tmp_path / "local" / "stages"))
+    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor")
+    kept_c, stats_c = on_cluster(cluster.master_url, tmp_path / "cl", "dedup_web.yaml",
+                                 stages.format(tmp_path / "cl" / "stages"), environ=killing)
+    assert killed_executors(cluster, "minhash_signatures") >= 1, "no executor was killed"
+    assert kept_1 == kept_c and stats_1 == stats_c
+    near = dict(stats_c[-1][4])
+    assert near.get("minhash_dedup:near_duplicate", 0) > 20
 
 
 SHIPPING_DRIVER = """
@@ -200,23 +215,26 @@ def test_model_file_is_shipped_to_executors(cluster, tmp_path):
     np.testing.assert_allclose([q for _, q in scored], expected, atol=1e-6)
 
 
-def test_containment_same_verdicts_local_and_cluster(cluster, tmp_path):
-    """spark-submit jobs/containment.py on the cluster and on local[1]: the same
+def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
+    """spark-submit jobs/containment.py on the cluster, and find_containment in this
+    process: the same
     edges and verdicts, and the lake's true containments found."""
     import pyarrow.parquet as pq
 
     from tests.dedup.containment.lakegen import make_lake
+    from thresher.dedup.containment import find_containment
 
     lake = tmp_path / "lake"
     truth = make_lake(lake)
     verdicts = {}
-    for name, master in (("l1", "local[1]"), ("cl", cluster.master_url)):
-        out = tmp_path / f"out-{name}"
-        proc = subprocess.run([str(BIN / "spark-submit"), "--master", master,
-                               str(REPO / "jobs" / "containment.py"), str(lake), "--out", str(out)],
-                              cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        edges = pq.read_table(out / "edges.parquet").to_pylist()
+    find_containment([str(lake)], out=str(tmp_path / "out-l1"), spark=spark)
+    out = tmp_path / "out-cl"
+    proc = subprocess.run([str(BIN / "spark-submit"), "--master", cluster.master_url,
+                           str(REPO / "jobs" / "containment.py"), str(lake), "--out", str(out)],
+                          cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("l1", "cl"):
+        edges = pq.read_table(tmp_path / f"out-{name}" / "edges.parquet").to_pylist()
         verdicts[name] = sorted((e["child"], e["parent"], e["contained"], e["decided_at"])
                                 for e in edges)
     assert verdicts["l1"] == verdicts["cl"]
