@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-WIDTH, BAR_H, GAP = 640, 18, 4
+WIDTH, BAR_H, GAP = 900, 18, 4
 KEPT, DROPPED, LINE = "#4c9a6a", "#c8553d", "#222"
 
 
@@ -19,7 +19,7 @@ def bars(rows: list[tuple[str, float]], *, title: str, color: str = DROPPED) -> 
     """Horizontal bars, one per (label, value): the funnel's drops per reason."""
     if not rows:
         return ""
-    label_w, top = 260, 24
+    label_w, top = 430, 24  # long reasons (op:rule) fit beside the bar
     scale = max(v for _, v in rows) or 1
     height = top + len(rows) * (BAR_H + GAP) + 8
     parts = [f'<svg class="chart bars" role="img" xmlns="http://www.w3.org/2000/svg" '
@@ -73,9 +73,12 @@ def histogram(edges: list[float], series: dict[str, list[int]], *, title: str,
               f'text-anchor="end">{hi:.4g}</text>']
     if threshold is not None and lo <= threshold <= hi:
         x = left + plot_w * (threshold - lo) / span
+        # The label goes on the side with room, so a threshold at the edge stays readable.
+        anchor, dx = ("end", -3) if x > left + plot_w / 2 else ("start", 3)
         parts += [f'<line class="threshold" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" '
                   f'stroke="{LINE}" stroke-dasharray="4 3"/>',
-                  f'<text x="{x + 3:.1f}" y="{top + 22}" font-size="11">threshold {threshold:.4g}</text>']
+                  f'<text x="{x + dx:.1f}" y="{top + 22}" font-size="11" text-anchor="{anchor}">'
+                  f'threshold {threshold:.4g}</text>']
     legend_y = axis_y + 32
     for j, name in enumerate(series):
         parts += [f'<rect x="{left + j * 110}" y="{legend_y - 10}" width="10" height="10" '
