@@ -16,6 +16,7 @@ from deltalake import DeltaTable
 
 from thresher.jobs.local_cluster import LocalCluster
 from thresher.jobs.package import build_zip
+from tests.browser import CHROMIUM, check_report
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -77,8 +78,10 @@ def in_process(spark, out: Path, recipe: str, *overrides: str) -> tuple[list[str
     partitions), so no second JVM is started for it."""
     from thresher import run
 
-    run(str(REPO / "recipes" / recipe), spark=spark, overrides=[*overrides, *output_overrides(out)],
-        echo=lambda line: None)
+    result = run(str(REPO / "recipes" / recipe), spark=spark,
+                 overrides=[*overrides, *output_overrides(out)], echo=lambda line: None)
+    if CHROMIUM:  # every shipped recipe's report renders (dedup_web's is only run here)
+        check_report(result.outputs["report"].split(" ", 1)[1])
     return outputs(out)
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable
 
+from tests.browser import CHROMIUM, check_report
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
@@ -67,6 +69,11 @@ def test_quickstart_cli(tmp_path):
     assert stats.iloc[-1].rows_out == len(kept.to_pandas())
     info = kept.history(1)[0]
     assert info.get("thresher.recipe") == "quickstart", info
+    # The run names its report last, and the report is the quickstart's.
+    assert proc.stdout.rstrip().endswith(f"report: {out}/kept_report.html")
+    if CHROMIUM:  # CI installs it; the browser check is in tests/operators/report too
+        dom = check_report(out / "kept_report.html")
+        assert "exact_dedup:duplicate" in dom and '<table class="sample">' in dom
 
 
 def test_spark_submit_job(small_recipe, tmp_path):

@@ -17,6 +17,7 @@ from thresher.operators.errors import InputError, RecipeError  # noqa: E402
 from thresher.operators.recipe import Recipe  # noqa: E402
 from thresher.operators.runner import run  # noqa: E402
 from thresher.scorers.fasttext import TorchFastText  # noqa: E402
+from tests.browser import CHROMIUM, check_report
 
 ROOT = Path(__file__).resolve().parents[3]
 RECIPE = ROOT / "recipes" / "quality_fasttext.yaml"
@@ -48,6 +49,9 @@ def test_the_shipped_recipe_trains_scores_and_keeps_the_best_characters(spark, t
     rejects = result.rejects.toPandas()
     selected = rejects[rejects["drop_reason"] == "select:not_in_top_fraction"]
     assert len(selected) > 0 and kept["quality"].min() >= selected["quality"].max()
+    if CHROMIUM:  # the shipped recipe's report renders, with the score column drawn
+        dom = check_report(result.outputs["report"].split(" ", 1)[1])
+        assert "column quality: kept vs dropped" in dom
 
 
 def _labelled(path: Path) -> Path:

@@ -13,6 +13,7 @@ pytest.importorskip("transformers")
 
 import thresher.jobs.builtins  # noqa: E402,F401
 from thresher.operators.runner import run  # noqa: E402
+from tests.browser import CHROMIUM, check_report
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,6 +31,8 @@ def test_the_shipped_recipe_selects_by_characters(spark, tmp_path):
     result = run(ROOT / "recipes" / "preselect.yaml", spark=spark, overrides=sets,
                  echo=lambda s: None)
     kept, rejects = result.output.toPandas(), result.rejects.toPandas()
+    if CHROMIUM:  # the shipped recipe's report renders in a browser
+        check_report(result.outputs["report"].split(" ", 1)[1])
     assert len(kept) + len(rejects) == 160
     live = rejects[rejects["drop_reason"] == "select:not_in_top_fraction"]
     pool = len(kept) + len(live)
