@@ -1,6 +1,6 @@
 """The ``thresher`` command line.
 
-    thresher run RECIPE [--set dotted.key=value ...] [--dry-run]
+    thresher run RECIPE [--set dotted.key=value ...] [--dry-run] [--quiet]
     thresher validate RECIPE [--set ...]
     thresher ops [--json]
     thresher report RUN_OUTPUT_OR_STATS [--out report.html] [--text-column text] [--id-column id]
@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true",
                            help="validate and print the plan; start no Spark job")
             p.add_argument("--submitted", action="store_true", help=argparse.SUPPRESS)
+            p.add_argument("--quiet", action="store_true",
+                           help="no progress lines while the run works (also off when CI is set)")
             p.add_argument("--remote", metavar="sc://HOST:PORT",
                            help="run on this Spark Connect server (default: spark.remote in "
                                 "the recipe, else SPARK_REMOTE, else local Spark)")
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         overrides = list(args.overrides) + ([f"spark.remote={args.remote}"] if args.remote else [])
         run(args.recipe, overrides=overrides, dry_run=args.dry_run,
-            use_recipe_master=not args.submitted)
+            use_recipe_master=not args.submitted, progress=None if args.quiet else "auto")
         return EXIT_OK
     except UserError as exc:
         print(f"thresher: error: {exc}", file=sys.stderr)

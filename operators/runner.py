@@ -34,8 +34,9 @@ from .io.group import OutputLock, RunGroup, recover_groups
 from .recipe import Recipe
 from .connect import begin_run, take_notes
 from .session import get_or_create_session
+from .progress import Progress
 from .report.at_run_end import report_after_run
-from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows
+from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows, summary_html
 
 
 
@@ -53,6 +54,10 @@ class RunResult:
     summary: str = ""
     cached: DataFrame | None = field(default=None, repr=False)  # what output/rejects read
     notes: list[str] = field(default_factory=list)  # what the run skipped or changed, in words
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the summary as a table (Databricks: ``displayHTML(result._repr_html_())``)."""
+        return summary_html(self.steps, recipe=self.recipe.spec.name, outputs=self.outputs)
 
     def release(self) -> None:
         """Free the run's caches and stage checkpoints (a notebook running recipe after
@@ -91,8 +96,10 @@ def preflight(recipe: Recipe) -> None:
 
 
 def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run: bool = False,
-        use_recipe_master: bool = True, echo=print) -> RunResult | None:
-    """Run a recipe end to end. ``dry_run`` validates and prints the plan only."""
+        use_recipe_master: bool = True, echo=print, progress: str | None = None) -> RunResult | None:
+    """Run a recipe end to end. ``dry_run`` validates and prints the plan only.
+    ``progress``: None (no progress lines), ``"auto"`` (the CLI's: live on a terminal,
+    a line per step otherwise, none under CI), or a ``Progress`` mode."""
     recipe = load(recipe, overrides)
     if not dry_run and recipe.spec.output is not None:
         # A run killed while writing left a journal: finish or undo its group first,
@@ -108,6 +115,7 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
         spark = get_or_create_session(master=spec.spark.master if use_recipe_master else None,
                                       conf=spec.spark.conf, app_name=spec.spark.app_name or f"thresher:{spec.name}",
                                       remote=spec.spark.remote)
+    tracker = _progress(spark, progress)
     begin_run(spark)  # Connect: leftover notes dropped, Connect columns (operators/connect.py)
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -116,14 +124,23 @@ def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run
     with contextlib.ExitStack() as held:
         if spec.output is not None:  # one run writes these outputs at a time, from its start
             held.enter_context(OutputLock(spark, spec.output.path, run_id))
-        return _run_locked(spark, recipe, run_id, started, t_start, echo)
+        return _run_locked(spark, recipe, run_id, started, t_start, echo, tracker)
 
 
-def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, echo) -> RunResult:
+def _progress(spark, progress) -> Progress:
+    if progress is None:
+        return Progress(spark, mode="off")
+    if isinstance(progress, Progress):
+        return progress
+    return Progress.auto(spark) if progress == "auto" else Progress(spark, mode=progress)
+
+
+def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, echo,
+                progress: Progress) -> RunResult:
     spec = recipe.spec
     source, skipped = read_source(spark, recipe)
     _check_contract(recipe, source)
-    final, steps = _execute(recipe, source)
+    final, steps = _execute(recipe, source, progress)
     notes = [f"skipped unreadable file {file} ({why})" for file, why in skipped]
     notes += take_notes(spark)  # what Spark Connect made the steps do differently
     if skipped:
@@ -147,11 +164,12 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
             writes.append(("stats", stats_df, out.format, out.stats, out.mode, ()))
         group = RunGroup(spark, run_id, out.path, [(w[0], w[2], w[3]) for w in writes]).begin()
         try:
-            for label, df, fmt, path, mode, partition_by in writes:
-                write_output(df, format=fmt, path=path, mode=mode, partition_by=partition_by,
-                             commit_info=info, group=group)
-                outputs[label] = f"{fmt} {path}"
-            group.commit()
+            with progress.track(f"writing {', '.join(w[0] for w in writes)}"):
+                for label, df, fmt, path, mode, partition_by in writes:
+                    write_output(df, format=fmt, path=path, mode=mode, partition_by=partition_by,
+                                 commit_info=info, group=group)
+                    outputs[label] = f"{fmt} {path}"
+                group.commit()
         except BaseException as exc:
             _roll_back(group, exc)
             raise
@@ -227,8 +245,10 @@ def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
     return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"] for r in rows if r[DROP_REASON] is not None}
 
 
-def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepStats]]:
+def _execute(recipe: Recipe, source: DataFrame,
+             progress: Progress) -> tuple[DataFrame, list[StepStats]]:
     ops = recipe.operators
+    last = len(ops)
     names = [READ_STEP] + [op.name for op in ops]
     level = StorageLevel.MEMORY_AND_DISK
     seconds: dict[int, float] = {}
@@ -241,13 +261,15 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
     try:
         if recipe.spec.execution.mode == "staged":
             current = held[0] = prepared.persist(level)
-            rows_in, drops = _drop_counts(current)
+            with progress.step(0, last, READ_STEP):
+                rows_in, drops = _drop_counts(current)
             seconds[0] = time.perf_counter() - t
             for op in ops:
                 t = time.perf_counter()
-                nxt = op.transform(current).persist(level)
-                held.append(nxt)
-                total, counts = _drop_counts(nxt)
+                with progress.step(op.ctx.step, last, op.name):
+                    nxt = op.transform(current).persist(level)
+                    held.append(nxt)
+                    total, counts = _drop_counts(nxt)
                 seconds[op.ctx.step] = time.perf_counter() - t
                 if total != rows_in:
                     raise ThresherError(f"step {op.ctx.step} ({op.name}) changed the row count from "
@@ -259,14 +281,15 @@ def _execute(recipe: Recipe, source: DataFrame) -> tuple[DataFrame, list[StepSta
         else:
             # One plan and one pass: the read step's drops and the rows in come from the
             # final counts too (a dropped row keeps its step), so nothing is cached twice.
-            chained = prepared
-            for op in ops:
-                chained = op.transform(chained)
-            current = chained.persist(level)
-            held = [current]
-            rows_in, drops = _drop_counts(current)  # untimed per step: the whole recipe is one plan
-            seconds[0] = time.perf_counter() - t
-            read_rows = source.count()
+            with progress.track(f"steps 0-{last} of {last}, fused into one plan"):
+                chained = prepared
+                for op in ops:  # training and dedup steps run their own jobs here
+                    chained = op.transform(chained)
+                current = chained.persist(level)
+                held = [current]
+                rows_in, drops = _drop_counts(current)  # untimed per step: the recipe is one plan
+                seconds[0] = time.perf_counter() - t
+                read_rows = source.count()
             if rows_in != read_rows:
                 raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
                                     "operators must mark drops, not remove rows")

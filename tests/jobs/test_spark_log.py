@@ -157,20 +157,27 @@ def test_validate_prints_no_spark_log(tiny_recipe):
 
 @pytest.mark.slow
 def test_run_is_quiet_by_default_and_verbose_on_request(tiny_recipe):
-    proc = subprocess.run([str(BIN / "thresher"), "run", str(tiny_recipe)], env=_env(),
+    env = _env()
+    env.pop("CI", None)  # CI silences the progress lines; this run shows them
+    proc = subprocess.run([str(BIN / "thresher"), "run", str(tiny_recipe)], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.startswith("thresher run "), proc.stdout[:500]
     assert _spark_lines(proc.stderr) == [], proc.stderr[:3000]
-    # The one line left comes from the JVM itself (Spark's launcher always adds the
-    # incubating vector module), not from Spark's log.
-    assert [line for line in proc.stderr.splitlines() if line.strip()
-            and not line.startswith("WARNING: Using incubator modules")] == [], proc.stderr[:3000]
+    # Besides the progress lines (stderr is a pipe here: one plain line per step, then
+    # the writes), the one line left comes from the JVM itself (Spark's launcher always
+    # adds the incubating vector module), not from Spark's log.
+    lines = [line for line in proc.stderr.splitlines() if line.strip()
+             and not line.startswith("WARNING: Using incubator modules")]
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "step 0/1 read", "step 1/1 word_count_filter", "writing kept"], proc.stderr[:3000]
+    assert all("\r" not in line and line.endswith(" s") and " tasks, " in line for line in lines)
 
-    loud = subprocess.run([str(BIN / "thresher"), "run", "--verbose", str(tiny_recipe)], env=_env(),
-                          capture_output=True, text=True, timeout=300)
+    loud = subprocess.run([str(BIN / "thresher"), "run", "--verbose", "--quiet", str(tiny_recipe)],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert loud.returncode == 0, loud.stderr[-3000:]
     assert any(line.endswith(" INFO") for line in _spark_lines(loud.stderr)), loud.stderr[:3000]
+    assert "thresher: step" not in loud.stderr  # --quiet: no progress lines
 
 
 @pytest.mark.slow
