@@ -17,10 +17,12 @@ $(BASE_STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(BASE_SPEC)
+	$(BIN)/python -m thresher.jobs.warm  # numba kernels compiled once here, not in the first run's workers
 	touch $(BASE_STAMP)
 
 $(TEST_STAMP): $(BASE_STAMP)
 	$(BIN)/python -m pip install -q $(TEST_SPEC)
+	$(BIN)/python -m thresher.jobs.warm
 	touch $(TEST_STAMP)
 
 quickstart: $(BASE_STAMP)

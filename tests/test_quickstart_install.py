@@ -91,3 +91,25 @@ def test_quickstart_validates_without_the_model_extras():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "recipe is valid" in proc.stdout
     assert "imported extras: []" in proc.stdout
+
+
+@needs_make
+def test_both_installs_compile_the_kernels_ahead(tmp_path):
+    for target in ("quickstart", "test"):
+        lines = _dry_run(target, tmp_path / f"venv-{target}")
+        warm = [i for i, line in enumerate(lines) if "-m thresher.jobs.warm" in line]
+        installs = [i for i, line in enumerate(lines) if "pip install" in line]
+        assert warm and max(warm) > max(installs), lines  # after the last install
+
+
+def test_warm_fills_the_numba_cache(tmp_path):
+    """A fresh cache folder holds the MinHash and fastText kernels after warming, so a
+    first run's workers load them instead of compiling (benchmarks/cold_start.py)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-m", "thresher.jobs.warm"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "warmed minhash signatures" in out.stdout and "warmed fastText tokeniser" in out.stdout
+    cached = [p.name for p in (tmp_path / "cache").rglob("*.nbi")]
+    assert any(name.startswith("signatures.") for name in cached), cached
+    assert any(name.startswith("tokens.") for name in cached), cached
