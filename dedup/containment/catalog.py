@@ -31,7 +31,8 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from thresher.operators.errors import ContainmentInputError, TableReadError
+from thresher.operators.connect import note
+from thresher.operators.errors import ConnectUnsupportedError, ContainmentInputError, TableReadError
 from thresher.operators.io.fs import get_fs, walk_files
 
 from .csv_meta import _load, _store, compute_csv_stats
@@ -114,7 +115,14 @@ def _from_files(spark, ref: TableRef, details: dict, partitions: list[str],
     provider, location = details.get("Provider", "").lower(), details.get("Location")
     if not location or provider not in ("parquet", "delta") or (provider == "parquet" and partitions):
         return None
-    fs, path = get_fs(location, spark)
+    try:
+        fs, path = get_fs(location, spark)
+    except ConnectUnsupportedError:
+        # Spark Connect: the table's files (s3://, abfss:// on Databricks) are out of the
+        # client's reach, so no footers or Delta log; Spark computes the statistics instead.
+        note(spark, f"containment: {ref.name}'s files at {location} cannot be read from a Spark "
+                    "Connect client: its statistics come from a Spark scan, not its footers")
+        return None
     inspect = inspect_parquet if provider == "parquet" else inspect_delta
     return inspect(fs, path, name=ref.name, page_headers=page_headers)
 

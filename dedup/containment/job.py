@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from thresher.operators.connect import begin_run, note, take_notes
 from thresher.operators.errors import ContainmentInputError
 
 from .config import ContainmentConfig
@@ -46,6 +47,7 @@ class ContainmentResult:
     skipped: dict
     paths: dict[str, str] = field(default_factory=dict)
     plan: dict | None = None  # plan.json, when a deletion plan was asked for
+    notes: list[str] = field(default_factory=list)  # what ran differently (Spark Connect)
 
     @property
     def contained(self) -> list[tuple[str, str]]:
@@ -74,6 +76,7 @@ class ContainmentResult:
                          f"{self.plan['bytes_saved']} bytes; cost a month {c['before']:.3g} -> "
                          f"{c['after']:.3g} (advice only: nothing was deleted)")
         lines.append(f"outputs in {self.out}: " + ", ".join(sorted(self.paths)))
+        lines += ["notes:"] + [f"  - {n}" for n in self.notes] if self.notes else []
         return "\n".join(lines)
 
 
@@ -95,7 +98,13 @@ def _lazy_session(spark) -> Callable:
             from thresher.operators.session import get_or_create_session
             held[0] = get_or_create_session(app_name="thresher-containment")
         return held[0]
+    get.held = held
     return get
+
+
+def _held(session: Callable) -> bool:
+    """Whether the lazy session was started (so it may hold notes), without starting it."""
+    return session.held[0] is not None
 
 
 def metadata_stages(lake, cfg: ContainmentConfig) -> tuple[list[Edge], list, dict]:
@@ -175,6 +184,7 @@ def find_containment(sources: list[str], *, out: str, spark=None,
     cfg = _config(config, options)
     plan_cfg, reads = _plan_config(plan, access_log, cfg)
     fs, out_path = check_output(out)
+    begin_run(spark)  # notes of an earlier run forgotten; Connect columns on a Connect session
     session = _lazy_session(spark)
     remote = any(_REMOTE.match(s) and not s.lower().startswith("file:") for s in sources)
     found = discover(list(sources), spark=session() if remote else spark, exclude=(out_path,))
@@ -193,11 +203,23 @@ def find_containment(sources: list[str], *, out: str, spark=None,
     if plan_cfg is not None:
         seconds = content.sample_seconds + content.verify_seconds
         scanned = (content.sample_bytes or 0) + (content.verify_bytes or 0)
+        if contained_scan_unmeasured(content, plan_cfg):
+            note(session(), "containment --plan: the scan rate cannot be measured on Spark Connect; "
+                            "the plan uses the default rate (give --scan-rate for your cluster's)")
         contained = sorted((e.child, e.parent) for e in edges if e.verdict == "contained")
         plan_doc, key_frames = build_plan(
             session() if contained else None, lake.tables, contained, reads=reads, plan=plan_cfg,
             multiset=cfg.multiset, measured_rate=scanned / seconds if scanned and seconds else None)
     paths = write_outputs(fs, out_path, edges=edges, stages=stages, skipped=skipped, plan=plan_doc,
                           key_frames=key_frames)
+    notes = take_notes(session()) if _held(session) else []
     return ContainmentResult(out=out_path, edges=sorted(edges, key=lambda e: (e.child, e.parent)),
-                             stages=stages, skipped=skipped, paths=paths, plan=plan_doc)
+                             stages=stages, skipped=skipped, paths=paths, plan=plan_doc, notes=notes)
+
+
+def contained_scan_unmeasured(content: ContentOutcome, plan_cfg: PlanConfig) -> bool:
+    """A plan that would use the measured scan rate, after a content stage that read data
+    but could not measure it (Spark Connect: bytes read None)."""
+    ran = content.sample_seconds + content.verify_seconds > 0
+    unmeasured = content.sample_bytes is None or content.verify_bytes is None
+    return not plan_cfg.scan_bytes_per_second and ran and unmeasured

@@ -23,6 +23,10 @@ class JobGroup:
         # Spark Connect has no SparkContext (job groups, status store): the actions run
         # the same, only the bytes they read are not measured (input_bytes None).
         self.sc = None if is_connect(spark) else spark.sparkContext
+        if self.sc is None:
+            from thresher.operators.connect import note
+            note(spark, "containment: bytes read by Spark scans are not measured on Spark Connect "
+                        "(no status store): stages.json has null bytes_read for them")
         self.id = f"{name}-{uuid.uuid4().hex[:8]}"
         self.input_bytes: int | None = 0 if self.sc is not None else None
         self._counted: set[int] = set()

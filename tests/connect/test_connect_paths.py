@@ -62,7 +62,7 @@ def test_remote_url(monkeypatch):
 def test_cli_remote_becomes_the_recipe_override(monkeypatch):
     seen = {}
 
-    def fake_run(recipe, *, overrides, dry_run, use_recipe_master):
+    def fake_run(recipe, *, overrides, **_options):  # dry_run, progress, ...: not under test
         seen["overrides"] = overrides
 
     monkeypatch.setattr("thresher.operators.runner.run", fake_run)
@@ -80,3 +80,32 @@ def test_recipe_remote_is_not_part_of_the_hash():
     remote = Recipe.from_yaml(recipe, ["spark.remote=sc://h:15002"])
     assert remote.spec.spark.remote == "sc://h:15002"
     assert plain.hash == remote.hash
+
+
+def test_containment_on_connect_takes_its_safe_paths_and_says_so(connect_session):
+    """Without a server: what containment does where Connect lacks the JVM."""
+    from thresher.dedup.containment.catalog import _from_files
+    from thresher.dedup.containment.content import ContentOutcome
+    from thresher.dedup.containment.job import contained_scan_unmeasured
+    from thresher.dedup.containment.plan import PlanConfig
+    from thresher.dedup.containment.sources import TableRef
+    from thresher.dedup.containment.spark_jobs import JobGroup
+
+    connect.take_notes(connect_session)
+    # A catalog table whose files only the JVM can reach (a UC table on s3://): no
+    # footer statistics, so None (Spark computes them) instead of ConnectUnsupportedError.
+    ref = TableRef("catalog:sales.orders", "sales.orders", "catalog")
+    details = {"Provider": "delta", "Location": "s3://bucket/sales/orders"}
+    assert _from_files(connect_session, ref, details, [], True) is None
+    # Bytes read: no status store to ask, so unknown rather than a wrong 0.
+    with JobGroup(connect_session, "thresher-containment-sample") as group:
+        group.tally()
+    assert group.input_bytes is None
+    notes = connect.take_notes(connect_session)
+    assert any("catalog:sales.orders" in n and "s3://bucket/sales/orders" in n for n in notes)
+    assert any("not measured on Spark Connect" in n for n in notes)
+    # --plan then cannot use a measured scan rate, unless one is given.
+    unmeasured = ContentOutcome(sample_seconds=1.0, sample_bytes=None, verify_bytes=None)
+    assert contained_scan_unmeasured(unmeasured, PlanConfig())
+    assert not contained_scan_unmeasured(unmeasured, PlanConfig(scan_bytes_per_second=1e9))
+    assert not contained_scan_unmeasured(ContentOutcome(sample_seconds=1.0, sample_bytes=10), PlanConfig())
