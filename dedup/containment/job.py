@@ -75,8 +75,10 @@ class ContainmentResult:
             lines.append(f"plan ({self.plan['solver']}): delete {len(self.plan['deleted'])} tables, "
                          f"{self.plan['bytes_saved']} bytes; cost a month {c['before']:.3g} -> "
                          f"{c['after']:.3g} (advice only: nothing was deleted)")
-        lines.append(f"outputs in {self.out}: " + ", ".join(sorted(self.paths)))
+        lines.append(f"outputs in {self.out}: " + ", ".join(sorted(set(self.paths) - {"report.html"})))
         lines += ["notes:"] + [f"  - {n}" for n in self.notes] if self.notes else []
+        if "report.html" in self.paths:  # last, as a recipe run names its report
+            lines.append(f"report: {self.paths['report.html']}")
         return "\n".join(lines)
 
 
@@ -211,7 +213,7 @@ def find_containment(sources: list[str], *, out: str, spark=None,
             session() if contained else None, lake.tables, contained, reads=reads, plan=plan_cfg,
             multiset=cfg.multiset, measured_rate=scanned / seconds if scanned and seconds else None)
     paths = write_outputs(fs, out_path, edges=edges, stages=stages, skipped=skipped, plan=plan_doc,
-                          key_frames=key_frames)
+                          key_frames=key_frames, tables=lake.tables)
     notes = take_notes(session()) if _held(session) else []
     return ContainmentResult(out=out_path, edges=sorted(edges, key=lambda e: (e.child, e.parent)),
                              stages=stages, skipped=skipped, paths=paths, plan=plan_doc, notes=notes)

@@ -1,6 +1,6 @@
-"""The output folder: edges.parquet, stages.json, skipped.json and graph.svg, written
-all at once (a staging folder swapped in), so a failed run leaves the previous
-result intact.
+"""The output folder: edges.parquet, stages.json, skipped.json, graph.svg and
+report.html, written all at once (a staging folder swapped in), so a failed run
+leaves the previous result intact.
 
 The folder must be new, empty, or a previous containment output: the swap
 replaces it whole, and the job refuses to replace anything else. Example::
@@ -21,9 +21,11 @@ from thresher.operators.io.fs import get_fs, is_hidden, staging_cleanup
 from thresher.operators.io.parquet import STAGING, new_run_tag, recover, sibling, swap_in
 
 from .edges import Edge, edges_table
+from .report_html import containment_html
 from .svg import containment_svg
+from .tables import TableInfo
 
-FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg")
+FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg", "report.html")
 
 
 def check_output(out: str):
@@ -53,9 +55,11 @@ def default_cache_dir(path: str) -> str:
 
 
 def write_outputs(fs, path: str, *, edges: list[Edge], stages: dict, skipped: dict,
-                  plan: dict | None = None, key_frames: dict | None = None) -> dict[str, str]:
+                  plan: dict | None = None, key_frames: dict | None = None,
+                  tables: dict[str, TableInfo] | None = None) -> dict[str, str]:
     """Write the outputs into ``path`` atomically (with ``plan``: plan.json, and each
-    DataFrame of ``key_frames`` as Parquet at its relative path); returns name -> path."""
+    DataFrame of ``key_frames`` as Parquet at its relative path); ``tables``, the analysed
+    tables, give report.html their sizes. Returns name -> path."""
     os.makedirs(posixpath.dirname(path), exist_ok=True)
     recover(fs, path, cleanup=True)
     tag = new_run_tag({"run_id": "containment"})
@@ -75,6 +79,11 @@ def write_outputs(fs, path: str, *, edges: list[Edge], stages: dict, skipped: di
             names.append("plan.json")
             for rel, df in (key_frames or {}).items():
                 df.coalesce(1).write.parquet(fs.spark_path(posixpath.join(staging, rel)))
+        # Last, from the same documents the other files hold, so its numbers are theirs.
+        html = containment_html(edges=edges, stages=stages, skipped=skipped, plan=plan,
+                                tables=tables or {}, out=path)
+        with open(posixpath.join(staging, "report.html"), "w", encoding="utf-8") as f:
+            f.write(html)
         swap_in(fs, staging, path, tag)
     return {name: posixpath.join(path, name) for name in names}
 

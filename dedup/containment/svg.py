@@ -57,8 +57,11 @@ def _label(name: str, prefix: str) -> str:
     return rel if len(rel) <= MAX_LABEL else "…" + rel[-(MAX_LABEL - 1):]
 
 
-def containment_svg(edges: list[tuple[str, str, str]]) -> str:
-    """SVG of ``edges`` (child, parent, verdict) whose verdict is contained or probable."""
+def containment_svg(edges: list[tuple[str, str, str]], sizes: dict[str, str] | None = None) -> str:
+    """SVG of ``edges`` (child, parent, verdict) whose verdict is contained or probable;
+    ``sizes`` (table -> "1.2 MB, 100 rows") adds a second line to each box (report.html)."""
+    sizes = sizes or {}
+    box_h = BOX_H + (14 if sizes else 0)
     kept = [(a, b, v) for a, b, v in edges if v in ("contained", "probable")]
     nodes = {n for a, b, _ in kept for n in (a, b)}
     cls = _classes(nodes, {(a, b) for a, b, _ in kept})
@@ -99,11 +102,11 @@ def containment_svg(edges: list[tuple[str, str, str]]) -> str:
              + (f" (under {prefix})" if prefix else ""))
     width = MARGIN * 2 + max(max((len(v) for v in rows.values()), default=1) * (BOX_W + GAP_X),
                              7 * len(title))
-    height = MARGIN * 2 + 30 + max(len(rows), 1) * (BOX_H + GAP_Y)
+    height = MARGIN * 2 + 30 + max(len(rows), 1) * (box_h + GAP_Y)
     top = MARGIN + 30
 
     def y(n):
-        return top + layer[n] * (BOX_H + GAP_Y)
+        return top + layer[n] * (box_h + GAP_Y)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
@@ -113,14 +116,17 @@ def containment_svg(edges: list[tuple[str, str, str]]) -> str:
     for a, b in sorted(dag):
         dash = ' stroke-dasharray="5,4"' if style[(a, b)] == "probable" else ""
         out.append(f'<line x1="{x[a] + BOX_W / 2}" y1="{y(a)}" x2="{x[b] + BOX_W / 2}" '
-                   f'y2="{y(b) + BOX_H}" stroke="#444"{dash} marker-end="url(#arrow)"/>')
+                   f'y2="{y(b) + box_h}" stroke="#444"{dash} marker-end="url(#arrow)"/>')
     for n in sorted(members):
         names = members[n]
         text = _label(n, prefix) + (f" (+{len(names) - 1} equal)" if len(names) > 1 else "")
-        out.append(f'<g><title>{escape(chr(10).join(names))}</title>'
-                   f'<rect x="{x[n]}" y="{y(n)}" width="{BOX_W}" height="{BOX_H}" rx="5" '
+        tip = [m + (f": {sizes[m]}" if m in sizes else "") for m in names]
+        size = (f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + box_h - 8}" text-anchor="middle" '
+                f'font-size="10" fill="#555">{escape(sizes[n])}</text>') if n in sizes else ""
+        out.append(f'<g><title>{escape(chr(10).join(tip))}</title>'
+                   f'<rect x="{x[n]}" y="{y(n)}" width="{BOX_W}" height="{box_h}" rx="5" '
                    f'fill="#eef4fb" stroke="#36c"/>'
                    f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + BOX_H / 2 + 4}" text-anchor="middle">'
-                   f'{escape(text)}</text></g>')
+                   f'{escape(text)}</text>{size}</g>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

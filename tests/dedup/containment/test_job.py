@@ -73,8 +73,8 @@ def test_sample_test_first_finds_the_same(spark, lake, lake_run, stats_cache, tm
 def test_output_files(spark, lake_run):
     result, _, _ = lake_run
     out = Path(result.out)
-    assert sorted(p.name for p in out.iterdir()) == ["edges.parquet", "graph.svg", "skipped.json",
-                                                     "stages.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["edges.parquet", "graph.svg", "report.html",
+                                                     "skipped.json", "stages.json"]
     table = pq.read_table(out / "edges.parquet")
     assert table.schema.equals(EDGE_SCHEMA)
     df = result.edges_df(spark)
