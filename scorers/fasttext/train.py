@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from typing import Literal
 
@@ -179,28 +181,28 @@ _ATTEMPTS = 3
 
 
 def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str) -> None:
-    """Train and save in a fresh (spawned) process, retried when it fails.
+    """Train and save in a fresh Python process, retried when it fails.
 
     fastText 0.9.2 keeps state between trainings in one process: after one model the
     next often diverges ("Encountered NaN"), so a notebook or a recipe that trains
     twice in one session would fail at random. A fresh process per model does not.
+    It is a plain ``python -m`` child, not multiprocessing's spawn: spawn re-imports
+    the caller's ``__main__``, so a job script without an ``if __name__ ==
+    "__main__"`` guard (most spark-submit scripts) would run itself again in the child.
     """
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
+    args = [sys.executable, "-m", "thresher.scorers.fasttext.train_child", train_file,
+            json.dumps(config.model_dump()), out]
     for _ in range(_ATTEMPTS):
-        child = context.Process(target=_train_and_save,
-                                args=(train_file, config.model_dump(), out), daemon=True)
-        child.start()
-        child.join()
-        if child.exitcode == 0 and os.path.exists(out):
+        code = subprocess.run(args, stdin=subprocess.DEVNULL).returncode  # its errors go to our stderr
+        if code == 0 and os.path.exists(out):
             return
     raise InputError(f"training on {source} failed {_ATTEMPTS} times (fastText exit code "
-                     f"{child.exitcode}; its error is above): check the training data and "
+                     f"{code}; its error is above): check the training data and "
                      "the learning rate")
 
 
-def _train_and_save(train_file: str, config: dict, out: str) -> None:
+def train_and_save(train_file: str, config: dict, out: str) -> None:
+    """One fastText training, saved to ``out`` (the child process's work)."""
     import fasttext
 
     cfg = TrainConfig(**config)

@@ -78,3 +78,24 @@ def test_split_is_seeded_and_evaluate_counts():
                                      "support": 1}
     assert report["labels"]["b"]["precision"] == 1.0 and report["labels"]["b"]["recall"] == 2 / 3
     assert report["labels"]["c"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+
+
+def test_a_script_without_a_main_guard_trains_once(tmp_path):
+    """A job script that trains at its top level (no ``if __name__ == "__main__"``, as
+    most spark-submit scripts are) runs once: the training child does not re-import the
+    script (multiprocessing's spawn did, and the script then ran again in the child)."""
+    log = tmp_path / "ran.log"
+    script = tmp_path / "job.py"
+    rows = easy_rows()[:200]
+    script.write_text(
+        "import json\n"
+        "from thresher.scorers.fasttext.train import TrainConfig, fit_classifier\n"
+        f"open({str(log)!r}, 'a').write('ran\\n')\n"
+        f"rows = json.loads({json.dumps(json.dumps(rows[:200]))})\n"
+        "lines = [' '.join(t.split()) for t, label in rows if t and t.strip() and label]\n"
+        "labels = ['__label__' + label for t, label in rows if t and t.strip() and label]\n"
+        f"fit_classifier(lines, labels, {str(tmp_path / 'm.bin')!r}, TrainConfig(thread=1), source='job.py')\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert log.read_text() == "ran\n"
+    assert (tmp_path / "m.bin").exists()
