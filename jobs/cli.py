@@ -80,7 +80,7 @@ def _containment_parser(sub) -> None:
     p = sub.add_parser("containment", help="find tables whose rows are contained in another table's",
                        description="Table containment (R2D2): schema graph, metadata statistics, "
                        "sampled content test, exact verification. Writes edges.parquet, stages.json, "
-                       "skipped.json and graph.svg to --out.")
+                       "skipped.json, graph.svg and report.html (the page to look at) to --out.")
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="folder, file or glob of Parquet datasets/files, Delta tables, CSV files; "
                    "or Spark catalog tables: catalog:DB.* or catalog:DB.TABLE")

@@ -150,6 +150,16 @@ def test_plan_savings_and_escaped_names(spark, tmp_path):
         assert '<section id="plan">' in dom and "&lt;script&gt;alert(1)" in dom
 
 
+def test_sample_mode_shows_probable_pairs_unverified(spark, lake, tmp_path):
+    root, _ = lake
+    result = find_containment([str(root / "filt.parquet"), str(root / "base.parquet")],
+                              out=str(tmp_path / "o"), spark=spark, verify="sample")
+    page = _parse(result.out)
+    assert _num(page.ids["verdict-probable"]) == result.stages["verdicts"]["probable"] == 1
+    verified = _by_first(page.tables["funnel"])["verified"]
+    assert _num(verified["pairs in"]) == 0 and verified["pruned"] == "-"  # nothing was verified
+
+
 @pytest.mark.skipif(browser.CHROMIUM is None, reason="chromium is not installed")
 def test_report_renders_in_chromium(lake_run):
     dom = browser.check_report(Path(lake_run[0].out) / "report.html")
