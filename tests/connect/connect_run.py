@@ -3,13 +3,15 @@ recording every JVM-only attribute thresher asks the session or a DataFrame for.
 
     python connect_run.py sc://127.0.0.1:PORT RECIPE [KEY=VALUE ...]
 
-Prints one JSON line: ``{"touched": [...], "notes": [...], "outputs": {...}}``. Spark
+Prints one JSON line: ``{"touched": [...], "notes": [...], "outputs": {...}, "artifacts": [...]}``
+(artifacts: ``[basename, "file"|"archive"|"jar"]`` for each ``spark.addArtifacts`` call). Spark
 Connect answers ``_jvm``, ``sparkContext``, ``_jdf`` ... with an error, which code that
 falls back quietly would hide: the record shows it.
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from pyspark.sql import SparkSession
@@ -18,6 +20,18 @@ from pyspark.sql.connect.session import SparkSession as ConnectSession
 
 JVM_ONLY = {"_jsc", "_jconf", "_jvm", "_jsparkSession", "sparkContext", "_jdf", "rdd", "_sc"}
 touched: list[str] = []
+artifacts: list[list[str]] = []
+
+
+def _recording_artifacts(cls) -> None:
+    original = cls.addArtifacts
+
+    def addArtifacts(self, *paths, pyfile=False, archive=False, file=False):  # noqa: N802 - pyspark's name
+        kind = "archive" if archive else "file" if file else "pyfile" if pyfile else "jar"
+        artifacts.extend([os.path.basename(str(p)), kind] for p in paths)
+        return original(self, *paths, pyfile=pyfile, archive=archive, file=file)
+
+    cls.addArtifacts = addArtifacts
 
 
 def _recording(cls):
@@ -41,13 +55,14 @@ def main() -> None:
     url, recipe, *overrides = sys.argv[1:]
     _recording(ConnectSession)
     _recording(ConnectDataFrame)
+    _recording_artifacts(ConnectSession)
     spark = SparkSession.builder.remote(url).getOrCreate()
     import thresher.jobs.builtins  # noqa: F401
     from thresher import run
 
     result = run(recipe, spark=spark, overrides=overrides, echo=lambda _s: None)
     print(json.dumps({"touched": sorted(set(touched)), "notes": result.notes,
-                      "outputs": result.outputs}))
+                      "outputs": result.outputs, "artifacts": artifacts}))
 
 
 if __name__ == "__main__":
