@@ -7,7 +7,7 @@ saved beside its module (or under ``NUMBA_CACHE_DIR``); later processes load it 
 well under a second. Without this step a fresh install compiles in the first run's
 Python workers, each on its own, while Spark waits. Here each kernel runs once on a
 tiny input: the MinHash signatures (word and char shingles, both permutation
-schemes), band keys, and the fastText tokeniser (through the bundled
+schemes), band keys, verify's shingle sets and merge Jaccard, and the fastText tokeniser (through the bundled
 ``data/models/quality.ftz`` when it is there and the ``fasttext`` extra is installed).
 On a cluster, run it in the environment the executors use (the packed venv, the
 image), or set ``NUMBA_CACHE_DIR`` to a folder the executors share.
@@ -34,6 +34,7 @@ def warm_minhash() -> str:
 
     from thresher.dedup.minhash.bands import band_hashes
     from thresher.dedup.minhash.config import MinHashConfig
+    from thresher.dedup.minhash.shingle_sets import shingle_hash_sets, sorted_jaccard
     from thresher.dedup.minhash.signatures import compute_signatures
 
     texts = pa.array(TEXTS)
@@ -42,7 +43,9 @@ def warm_minhash() -> str:
             cfg = MinHashConfig(tokenizer=tokenizer, scheme=scheme)
             bands, rows = cfg.bands_rows()
             band_hashes(compute_signatures(texts, cfg), bands, rows)
-    return "minhash signatures (word, char; affine32, legacy)"
+        sets = shingle_hash_sets(texts, cfg)  # verify: true's exact shingle sets
+        sorted_jaccard(sets, sets)
+    return "minhash signatures (word, char; affine32, legacy), verify kernels"
 
 
 def warm_fasttext() -> str | None:

@@ -12,8 +12,9 @@ Each function takes and returns DataFrames and runs no action; the operator
   of k documents costs k - 1 edges, not k^2). Edges are ``(src, dst)`` with
   ``src < dst``, distinct. With ``verify: true`` the pairs come from ``verify.py``
   (all pairs of a bucket, pivots in hot buckets, pruned by the signature estimate).
-* ``verify_edges``: the exact Jaccard similarity of each pair's two shingle sets;
-  pairs below the threshold go.
+* ``verify_edges``: the exact Jaccard similarity of each pair's two shingle sets
+  (as sorted 64-bit hash arrays, one per document, merged in numba); pairs below
+  the threshold go.
 """
 from __future__ import annotations
 
@@ -105,31 +106,53 @@ def candidate_edges(keys: DataFrame, id_column: str) -> DataFrame:
 
 def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
                  cfg: MinHashConfig) -> DataFrame:
-    """Candidate edges with ``jaccard`` >= ``cfg.threshold`` on the exact shingle sets."""
-    # Only documents on some edge (usually a few percent of the corpus) travel to the
-    # joins; while their ids are few, Spark broadcasts them and the corpus is not shuffled.
+    """Candidate edges with ``jaccard`` >= ``cfg.threshold`` on the exact shingle sets.
+
+    Each document on some edge is shingled once, into the sorted array of its
+    shingles' 64-bit hashes (``shingle_sets.py``: equal to ``reference.jaccard`` up
+    to 64-bit collisions); the pairs join those arrays, never the texts, and a numba
+    merge gives each pair's Jaccard in ``O(|a| + |b|)``.
+    """
+    # Only documents on some edge (usually a few percent of the corpus) are shingled;
+    # while their ids are few, Spark broadcasts them and the corpus is not shuffled.
     ends = edges.select(F.col(SRC).alias(id_column)).union(edges.select(F.col(DST).alias(id_column)))
-    needed = docs.join(ends.distinct(), id_column, "left_semi")
-    texts = needed.select(F.col(id_column).alias("_id"), F.col(NORM).alias("_text"))
-    pairs = (edges.join(texts.withColumnsRenamed({"_id": SRC, "_text": "src_text"}), SRC)
-             .join(texts.withColumnsRenamed({"_id": DST, "_text": "dst_text"}), DST))
+    needed = docs.join(ends.distinct(), id_column, "left_semi").select(id_column, NORM)
+    id_field = docs.schema[id_column]
+    set_schema = StructType([StructField("_id", id_field.dataType, id_field.nullable),
+                             StructField("_set", ArrayType(LongType(), False), False)])
+    config = cfg.model_dump()
+
+    def shingle(batches):
+        import pyarrow as pa
+
+        from thresher.dedup.minhash.config import MinHashConfig
+        from thresher.dedup.minhash.shingle_sets import shingle_hash_sets
+
+        worker_cfg = MinHashConfig(**config)
+        for batch in batches:
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(id_column), shingle_hash_sets(batch.column(NORM), worker_cfg)],
+                names=["_id", "_set"])
+
+    # Hash-partitioned once by id, before the renames: both joins then read the one
+    # shuffle (Spark reuses the identical exchange), so each document is shingled once.
+    sets = needed.mapInArrow(shingle, set_schema).repartition("_id")
+    pairs = (edges.select(SRC, DST)
+             .join(sets.withColumnsRenamed({"_id": SRC, "_set": "_a"}), SRC)
+             .join(sets.withColumnsRenamed({"_id": DST, "_set": "_b"}), DST))
     schema = StructType([edges.schema[SRC], edges.schema[DST],
                          StructField("jaccard", DoubleType(), False)])
-    config = cfg.model_dump()
 
     def jaccard(batches):
         import pyarrow as pa
 
-        from thresher.dedup.minhash.config import MinHashConfig
-        from thresher.dedup.minhash.reference import jaccard
+        from thresher.dedup.minhash.shingle_sets import sorted_jaccard
 
-        worker_cfg = MinHashConfig(**config)
         for batch in batches:
-            out = [jaccard(a, b, worker_cfg) for a, b in zip(batch.column("src_text").to_pylist(),
-                                                             batch.column("dst_text").to_pylist())]
+            out = sorted_jaccard(batch.column("_a"), batch.column("_b"))
             yield pa.RecordBatch.from_arrays(
                 [batch.column(SRC), batch.column(DST), pa.array(out, pa.float64())],
                 names=[SRC, DST, "jaccard"])
 
-    scored = pairs.select(SRC, DST, "src_text", "dst_text").mapInArrow(jaccard, schema)
+    scored = pairs.select(SRC, DST, "_a", "_b").mapInArrow(jaccard, schema)
     return scored.where(F.col("jaccard") >= cfg.threshold)

@@ -125,3 +125,43 @@ def test_operator_reports_hot_buckets_and_estimates(spark):
     assert report["candidate_pairs"] >= report["pairs_after_estimate"] >= 1.0
     assert report["hot_buckets"] == 0.0
     op.release()
+
+
+def _plan_nodes(df):
+    """Every node of ``df``'s optimised logical plan (through the JVM)."""
+    def walk(node):
+        yield node
+        kids = node.children()
+        for i in range(kids.size()):
+            yield from walk(kids.apply(i))
+    return list(walk(df._jdf.queryExecution().optimizedPlan()))
+
+
+def test_pairs_join_hash_arrays_not_texts(spark):
+    """Each document is shingled once; the pair joins carry arrays of 64-bit hashes,
+    no text (the old verify joined both texts to every edge and scored in Python)."""
+    from thresher.dedup.minhash.reference import jaccard
+
+    cfg = MinHashConfig(num_perm=128, ngram=3, threshold=0.5)
+    x = " ".join(WORDS)
+    texts = {0: x, 1: x + " zebra", 2: x.replace("elm", "ash"), 3: " ".join(OTHER_WORDS), 4: "lone"}
+    docs = spark.createDataFrame(sorted(texts.items()), f"id long, {NORM} string")
+    edges = spark.createDataFrame([(0, 1), (0, 2), (1, 2), (0, 3), (3, 4)], "src long, dst long")
+    out = verify_edges(edges, docs, "id", cfg)
+    joins = [n for n in _plan_nodes(out) if n.nodeName() == "Join"]
+    pair_joins = [j for j in joins if j.joinType().toString() == "Inner"]
+    assert len(pair_joins) == 2
+    for join in pair_joins:
+        types = [a.dataType().simpleString() for a in _seq(join.output())]
+        assert "string" not in types and "array<bigint>" in types, types
+    got = {(r["src"], r["dst"]): r["jaccard"] for r in out.collect()}
+    expected = {(a, b): jaccard(texts[a], texts[b], cfg) for a, b in
+                [(0, 1), (0, 2), (1, 2), (0, 3), (3, 4)]}
+    assert got == {k: v for k, v in expected.items() if v >= 0.5} and len(got) == 3
+    # both joins read one shuffle of the sets: each document was shingled once
+    final = out._jdf.queryExecution().executedPlan().toString().split("== Initial Plan ==")[0]
+    assert final.count("MapInArrow shingle") == 1 and "ReusedExchange" in final, final
+
+
+def _seq(scala_seq) -> list:
+    return [scala_seq.apply(i) for i in range(scala_seq.size())]
