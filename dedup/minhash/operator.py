@@ -1,7 +1,8 @@
 """``minhash_dedup``: near-duplicate removal with MinHash LSH, as explicit stages.
 
 normalised text -> band keys (numba signatures over Arrow batches) -> candidate
-edges -> [verified edges] -> connected components -> keepers. One frozen
+edges -> [verified edges] -> connected components (on the driver for a small edge
+set, else Spark rounds) -> keepers. One frozen
 ``MinHashConfig`` drives the stages; with ``checkpoint_dir`` each stage's output is
 written there and reused by a rerun over the same input and config (``stages.py``).
 
@@ -21,6 +22,8 @@ from pyspark.sql import functions as F
 
 from thresher.dedup.minhash.components import connected_components
 from thresher.dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
+from thresher.dedup.minhash.driver_components import (DEFAULT_MAX_EDGES, driver_components,
+                                                      driver_supported)
 from thresher.dedup.minhash.index import (ANCHOR, SELF, index_config, index_matches, index_rows,
                                           read_index)
 from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
@@ -65,6 +68,10 @@ class MinHashDedup(Operator):
     every document clustered with them, and this run's keepers join the index when
     the output commits (``index.py``). Index matches are band collisions, unverified.
 
+    Connected components of at most ``driver_components_max_edges`` edges run once on
+    the driver (``driver_components.py``), larger graphs in Spark rounds; the labels
+    are the same, and the stats' ``components_on_driver`` says which ran.
+
     Example::
 
         - minhash_dedup: {threshold: 0.8, ngram: 5, num_perm: 128, keep: longest, verify: true}
@@ -106,6 +113,10 @@ class MinHashDedup(Operator):
         index: str | None = Field(None, min_length=1, description="Delta table of the band "
                                   "keys of everything kept so far: drop documents matching "
                                   "it, append this run's keepers with the output")
+        driver_components_max_edges: int = Field(
+            DEFAULT_MAX_EDGES, ge=0, description="connected components of at most this many "
+            "(verified) edges run once on the driver (union-find, same labels); more, or 0: "
+            "Spark's Large-Star/Small-Star rounds")
 
         @field_validator("keep")
         @classmethod
@@ -204,9 +215,9 @@ class MinHashDedup(Operator):
                 candidates = store.stage("edges", k["bands"], lambda: candidate_edges(keys, id_name))
                 edges, k["edges"] = candidates, k["bands"]
             cc_dir = None if store.root is None else f"{store.root}/cc-{k['edges']}"
+            self._components_path = None
             comps = store.stage("components", k["edges"],
-                                lambda: self._hold(connected_components(
-                                    edges.select("src", "dst"), checkpoint_dir=cc_dir).components))
+                                lambda: self._hold(self._components(edges, cc_dir)))
             keep_values = ""  # the keepers also depend on the keep column's values
             if checkpointed and p.keep != "first_id":
                 keep_values = input_fingerprint(docs.select(id_name, "_keep_by"))
@@ -225,6 +236,8 @@ class MinHashDedup(Operator):
                 clusters = self._hold(self._anchor(clusters, matched).localCheckpoint(eager=True))
             self._report = self._stage_report(keys, candidates, estimated,
                                               edges if p.verify else None, clusters, store)
+            if self._components_path is not None:  # None: reused from a checkpoint
+                self._report["components_on_driver"] = float(self._components_path == "driver")
             if p.index:
                 self._report["index_matches"] = float(0 if matched is None else matched.count())
         finally:
@@ -315,6 +328,17 @@ class MinHashDedup(Operator):
         if self.params.keep == "longest":
             return [F.length(self.text).alias("_keep_by")]
         return [F.col(column).alias("_keep_by")] if column else []
+
+    def _components(self, edges: DataFrame, cc_dir: str | None) -> DataFrame:
+        """``(node, component)``: on the driver for a small edge set, else in Spark."""
+        pairs = edges.select("src", "dst")
+        bound = self.params.driver_components_max_edges
+        # edges is a materialised stage: counting it reads the cache, not the input
+        if bound > 0 and driver_supported(pairs.schema["src"].dataType) and pairs.count() <= bound:
+            self._components_path = "driver"
+            return driver_components(pairs).components
+        self._components_path = "spark"
+        return connected_components(pairs, checkpoint_dir=cc_dir).components
 
     def _keepers(self, comps: DataFrame, docs: DataFrame) -> DataFrame:
         """``(id, cluster, keep, size)`` for every clustered document."""
