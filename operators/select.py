@@ -45,6 +45,8 @@ Example::
 
     - select: {column: quality, min: 0.2, max: 1.0}                           # threshold
     - select: {column: preselect_score, top_fraction: 0.1, weight: chars}      # top 10% of chars
+    - select: {column: preselect, top_fraction: 0.1, weight: chars,
+               share_of: "source LIKE 'pydoc_data.topics%'"}                  # + its enrichment
 """
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
 from .base import DropRule, Operator, OpParams, live, mark_drops
+from .errors import RecipeError
 from .ranking import BEFORE, RANK, TOTAL, global_ranks
 from .registry import register
 
@@ -100,6 +103,11 @@ class Select(Operator):
         weight: Literal["rows", "chars"] = Field(
             "rows", description="Top-fraction mode: count the fraction in rows, or in "
                                 "characters of the text column (PreSelect keeps 10% of chars).")
+        share_of: str | None = Field(
+            None, description="A SQL predicate, e.g. \"source LIKE 'wiki%'\": the stats report "
+                              "its share of the weight (rows or chars) among the live rows before "
+                              "the cut and among the rows kept, and their ratio (the enrichment "
+                              "against a random selection of the same size).")
 
         @model_validator(mode="after")
         def _exactly_one_mode(self) -> "Select.Params":
@@ -151,7 +159,36 @@ class Select(Operator):
 
     # ---------------------------------------------------------------- transform
     def transform(self, df: DataFrame) -> DataFrame:
-        return self._top(df) if self.top_mode else self._threshold(df)
+        out = self._top(df) if self.top_mode else self._threshold(df)
+        self._measured = (df, out, self._share_predicate(df)) if self.params.share_of else None
+        return out
+
+    def _share_predicate(self, df: DataFrame) -> Column:
+        predicate = F.expr(self.params.share_of)
+        try:
+            df.select(predicate.cast("boolean")).schema  # analysed now, not after the run
+        except Exception as exc:  # noqa: BLE001 - Spark's parse and analysis errors alike
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise RecipeError(f"step {self.ctx.step} (select) share_of: cannot evaluate "
+                              f"{self.params.share_of!r} on the step's input: {first[:300]}") from exc
+        return F.coalesce(predicate.cast("boolean"), F.lit(False))
+
+    def report(self) -> dict[str, float]:
+        measured = getattr(self, "_measured", None)
+        if measured is None:
+            return {}
+        before, after, predicate = measured
+        weight = (F.lit(1) if self.params.weight == "rows"
+                  else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+
+        def share(df: DataFrame) -> float:
+            row = df.where(live()).agg(F.sum(F.when(predicate, weight).otherwise(0)).alias("hit"),
+                                       F.sum(weight).alias("all")).first()
+            return 100.0 * (row["hit"] or 0) / row["all"] if row["all"] else 0.0
+
+        pool, kept = share(before), share(after)
+        return {"share_of_pool_pct": round(pool, 2), "share_of_kept_pct": round(kept, 2),
+                "enrichment": round(kept / pool, 3) if pool else 0.0}
 
     def _threshold(self, df: DataFrame) -> DataFrame:
         p = self.params
@@ -171,6 +208,7 @@ class Select(Operator):
         for cached in getattr(self, "_cached", ()):
             cached.unpersist()
         self._cached = []
+        self._measured = None
 
     def _persisted(self, df: DataFrame) -> DataFrame:
         """``df``, cached unless it is already: the plan below reads it several times and

@@ -74,6 +74,11 @@ def stats_rows(steps: list[StepStats], run_id: str, recipe: str, recipe_hash: st
              s.dropped_by_reason, s.seconds, s.details or None) for s in steps]
 
 
+def _number(value: float) -> str:
+    """Counts as integers (1,522), ratios and shares with their digits (2.81, 36.2)."""
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:.3g}"
+
+
 def format_summary(steps: list[StepStats], *, recipe: str, recipe_hash: str, run_id: str,
                    total_seconds: float, outputs: dict[str, str]) -> str:
     """A fixed-width table for the terminal, then where each output went."""
@@ -96,7 +101,7 @@ def format_summary(steps: list[StepStats], *, recipe: str, recipe_hash: str, run
     if detailed:
         lines.append("")
         for s in detailed:
-            shown = ", ".join(f"{k}={v:,.0f}" for k, v in s.details.items()
+            shown = ", ".join(f"{k}={_number(v)}" for k, v in s.details.items()
                               if not k.startswith(("seconds_", "reused_")))
             lines.append(f"step {s.step} {s.op}: {shown}")
     if outputs:

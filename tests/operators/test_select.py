@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from thresher.operators.base import DROP_DETAIL, DROP_REASON, DROP_STEP, Operator, OpParams, StepContext
 from thresher.operators.registry import get_operator, register
+from thresher.operators.errors import RecipeError
 from thresher.operators.select import Select
 
 SCHEMA = (f"id long, text string, score double, {DROP_REASON} string, {DROP_STEP} int, "
@@ -302,3 +303,36 @@ def test_scorer_before_select_runs_once_per_row(spark, tmp_path, mode):
     result = run(recipe, spark=spark, echo=lambda s: None)
     assert result.output.count() > 0
     assert CountingScore.calls.value == n  # once per row, not once per branch of select
+
+
+# ----------------------------------------------------------------- share_of
+def test_share_of_reports_the_enrichment_of_the_kept_weight(spark):
+    # 10 live rows (ids 1..10, score = id) and one pre-dropped row that must not count.
+    # Texts starting with "ref" are the target: ids 8, 9, 10 and 2 (4 of 10 rows; chars below).
+    texts = {i: ("ref " if i in (2, 8, 9, 10) else "doc ") + "x" * i for i in range(1, 11)}
+    df = make(spark, [(i, texts[i], float(i)) for i in range(1, 11)]
+              + [(99, "ref " + "x" * 50, 99.0, PRE)])
+    rows = bind(column="score", top_fraction=0.3, share_of="text LIKE 'ref%'")
+    out = rows.transform(df)
+    assert kept(out) == {8, 9, 10}
+    assert rows.report() == {"share_of_pool_pct": 40.0, "share_of_kept_pct": 100.0, "enrichment": 2.5}
+
+    chars = bind(column="score", top_fraction=0.5, weight="chars", share_of="text LIKE 'ref%'")
+    out = chars.transform(df)
+    total = sum(len(t) for t in texts.values())
+    pool = sum(len(texts[i]) for i in (2, 8, 9, 10))
+    kept_ids = kept(out)
+    kept_total = sum(len(texts[i]) for i in kept_ids)
+    kept_ref = sum(len(texts[i]) for i in kept_ids if texts[i].startswith("ref"))
+    report = chars.report()
+    assert report["share_of_pool_pct"] == round(100 * pool / total, 2)
+    assert report["share_of_kept_pct"] == round(100 * kept_ref / kept_total, 2)
+    assert report["enrichment"] == round((kept_ref / kept_total) / (pool / total), 3)
+    chars.release()
+    assert chars.report() == {}
+
+
+def test_share_of_that_spark_cannot_evaluate_names_the_step_and_param(spark):
+    df = make(spark, [(1, "a", 1.0)])
+    with pytest.raises(RecipeError, match=r"step 3 \(select\) share_of: cannot evaluate 'no_such_column = 1'"):
+        bind(column="score", top_fraction=0.5, share_of="no_such_column = 1").transform(df)
