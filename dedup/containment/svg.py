@@ -14,6 +14,8 @@ import os
 from xml.sax.saxutils import escape
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN, MAX_LABEL = 220, 34, 30, 70, 30, 30
+LINE_H, MAX_NAMES = 14, 6  # a merged box: one line per equal table
+TITLE_CHAR_W = 8  # px per character of the 14 px title, generous so it never overflows
 
 
 def _classes(nodes: set[str], edges: set[tuple[str, str]]) -> dict[str, str]:
@@ -50,6 +52,15 @@ def transitive_reduction(edges: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
     return {(a, b) for a, b in edges
             if not any(b in below(w) for w in succ.get(a, ()) if w != b)}
+
+
+def _box_lines(names: list[str], prefix: str) -> list[str]:
+    """The lines a box shows: its table, then each table equal to it ("= name"), those
+    past MAX_NAMES counted."""
+    shown = [_label(names[0], prefix)] + [f"= {_label(m, prefix)}" for m in names[1:MAX_NAMES]]
+    if len(names) > MAX_NAMES:
+        shown.append(f"(+{len(names) - MAX_NAMES} more equal)")
+    return shown
 
 
 def _label(name: str, prefix: str) -> str:
@@ -100,15 +111,22 @@ def containment_svg(edges: list[tuple[str, str, str]], sizes: dict[str, str] | N
         n.startswith("/") for n in nodes) else ""
     title = ("Containment: an arrow A → B means every row of A is in B"
              + (f" (under {prefix})" if prefix else ""))
-    width = MARGIN * 2 + max(max((len(v) for v in rows.values()), default=1) * (BOX_W + GAP_X),
-                             7 * len(title))
-    height = MARGIN * 2 + 30 + max(len(rows), 1) * (box_h + GAP_Y)
-    top = MARGIN + 30
+    # Every name of a merged box is written in it (a hover tooltip is no help on paper
+    # or in a screenshot), up to MAX_NAMES lines; boxes, and so rows, grow to fit.
+    lines = {n: _box_lines(members[n], prefix) for n in members}
+    box_h = {n: BOX_H + LINE_H * (len(lines[n]) - 1) + (LINE_H if sizes else 0) for n in members}
+    row_top, top = {}, MARGIN + 30
+    for r in sorted(rows):
+        row_top[r] = top
+        top += max(box_h[n] for n in rows[r]) + GAP_Y
+    width = MARGIN * 2 + max(max((len(v) for v in rows.values()), default=1) * (BOX_W + GAP_X) - GAP_X,
+                             TITLE_CHAR_W * len(title))
+    height = (top - GAP_Y if rows else MARGIN + 30) + MARGIN  # no gap below the last row
 
     def y(n):
-        return top + layer[n] * (box_h + GAP_Y)
+        return row_top[layer[n]]
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
            'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
@@ -116,17 +134,16 @@ def containment_svg(edges: list[tuple[str, str, str]], sizes: dict[str, str] | N
     for a, b in sorted(dag):
         dash = ' stroke-dasharray="5,4"' if style[(a, b)] == "probable" else ""
         out.append(f'<line x1="{x[a] + BOX_W / 2}" y1="{y(a)}" x2="{x[b] + BOX_W / 2}" '
-                   f'y2="{y(b) + box_h}" stroke="#444"{dash} marker-end="url(#arrow)"/>')
+                   f'y2="{y(b) + box_h[b]}" stroke="#444"{dash} marker-end="url(#arrow)"/>')
     for n in sorted(members):
         names = members[n]
-        text = _label(n, prefix) + (f" (+{len(names) - 1} equal)" if len(names) > 1 else "")
         tip = [m + (f": {sizes[m]}" if m in sizes else "") for m in names]
-        size = (f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + box_h - 8}" text-anchor="middle" '
+        text = "".join(f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + BOX_H / 2 + 4 + i * LINE_H}" '
+                       f'text-anchor="middle">{escape(line)}</text>' for i, line in enumerate(lines[n]))
+        size = (f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + box_h[n] - 8}" text-anchor="middle" '
                 f'font-size="10" fill="#555">{escape(sizes[n])}</text>') if n in sizes else ""
         out.append(f'<g><title>{escape(chr(10).join(tip))}</title>'
-                   f'<rect x="{x[n]}" y="{y(n)}" width="{BOX_W}" height="{box_h}" rx="5" '
-                   f'fill="#eef4fb" stroke="#36c"/>'
-                   f'<text x="{x[n] + BOX_W / 2}" y="{y(n) + BOX_H / 2 + 4}" text-anchor="middle">'
-                   f'{escape(text)}</text>{size}</g>')
+                   f'<rect x="{x[n]}" y="{y(n)}" width="{BOX_W}" height="{box_h[n]}" rx="5" '
+                   f'fill="#eef4fb" stroke="#36c"/>{text}{size}</g>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -19,7 +19,7 @@ def test_svg_draws_reduced_graph_with_equal_tables_merged():
              ("/l/d", "/l/b", "probable"), ("/l/e", "/l/b", "not_contained")]
     root = ET.fromstring(containment_svg(edges))
     labels = [t.text for t in root.iter(f"{NS}text")][1:]
-    assert sorted(labels) == ["a", "b", "c (+1 equal)", "d"]   # e is in no containment
+    assert sorted(labels) == ["= c2", "a", "b", "c", "d"]   # e is in no containment; c2 is written
     lines = list(root.iter(f"{NS}line"))
     assert len(lines) == 3                                      # a->b, b->c, d->b; a->c implied
     assert sum(1 for ln in lines if ln.get("stroke-dasharray")) == 1   # the probable one
@@ -29,3 +29,20 @@ def test_svg_draws_reduced_graph_with_equal_tables_merged():
 
 def test_empty_graph_is_valid_svg():
     ET.fromstring(containment_svg([]))
+
+
+def test_merged_boxes_name_every_table_and_the_picture_ends_at_its_last_row():
+    equal = [f"/l/t{i}" for i in range(9)]  # nine equal tables, all containing /l/small
+    edges = [(a, b, "contained") for a in equal for b in equal if a != b]
+    edges += [("/l/small", t, "contained") for t in equal]
+    root = ET.fromstring(containment_svg(edges))
+    texts = [t.text for t in root.iter(f"{NS}text")]
+    at = texts.index("t0")
+    assert texts[at:at + 7] == ["t0", "= t1", "= t2", "= t3", "= t4", "= t5", "(+3 more equal)"]
+    assert "small" in texts
+    rects = list(root.iter(f"{NS}rect"))
+    bottom = max(float(r.get("y")) + float(r.get("height")) for r in rects)
+    assert float(root.get("height")) == bottom + 30  # MARGIN below the last box, no empty row
+    merged = max(rects, key=lambda r: float(r.get("height")))
+    assert float(merged.get("height")) >= 34 + 6 * 14  # the box grew for its 7 lines
+    assert float(root.get("width")) >= 8 * len(texts[0])  # the title fits
