@@ -41,6 +41,23 @@ MODES = ("live", "lines", "off")
 _GROUP_PROPERTIES = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
 
 
+@contextlib.contextmanager
+def job_group(sc, group: str, description: str) -> Iterator[None]:
+    """Run the block's Spark jobs under job group ``group``; the caller's own group,
+    description and interrupt flag are restored after. ``sc`` None (Spark Connect, no
+    SparkContext): the block just runs."""
+    if sc is None:
+        yield
+        return
+    previous = {key: sc.getLocalProperty(key) for key in _GROUP_PROPERTIES}
+    sc.setJobGroup(group, description, interruptOnCancel=False)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            sc.setLocalProperty(key, value)
+
+
 class Progress:
     """Per-step progress lines on ``stream``; see the module docstring for the modes."""
 
@@ -74,27 +91,23 @@ class Progress:
             yield
             return
         group = f"thresher-{uuid.uuid4().hex[:12]}"
-        previous = {}
-        if self.sc is not None:  # restored after: a caller's own job group stays its own
-            previous = {key: self.sc.getLocalProperty(key) for key in _GROUP_PROPERTIES}
-            self.sc.setJobGroup(group, f"thresher {what}", interruptOnCancel=False)
         label = f"thresher: {what}"
         start = time.perf_counter()
         stop = threading.Event()
         drawer = None
-        if self.mode == "live":
-            drawer = threading.Thread(target=self._redraw, args=(label, group, start, stop), daemon=True)
-            drawer.start()
         failed = True
         try:
-            yield
+            with job_group(self.sc, group, f"thresher {what}"):
+                if self.mode == "live":
+                    drawer = threading.Thread(target=self._redraw, args=(label, group, start, stop),
+                                              daemon=True)
+                    drawer.start()
+                yield
             failed = False
         finally:
             stop.set()
             if drawer is not None:
                 drawer.join()
-            for key, value in previous.items():
-                self.sc.setLocalProperty(key, value)
             line = self._line(label, group, start, finished=True) + (" (failed)" if failed else "")
             self.lines.append(line)
             self._write(("\r\033[K" if self.mode == "live" else "") + line + "\n")

@@ -96,10 +96,11 @@ def preflight(recipe: Recipe) -> None:
 
 
 def run(recipe: Recipe | str | os.PathLike, *, spark=None, overrides=(), dry_run: bool = False,
-        use_recipe_master: bool = True, echo=print, progress: str | None = None) -> RunResult | None:
+        use_recipe_master: bool = True, echo=print,
+        progress: str | Progress | None = None) -> RunResult | None:
     """Run a recipe end to end. ``dry_run`` validates and prints the plan only.
     ``progress``: None (no progress lines), ``"auto"`` (the CLI's: live on a terminal,
-    a line per step otherwise, none under CI), or a ``Progress`` mode."""
+    a line per step otherwise, none under CI), a ``Progress`` mode, or a ``Progress``."""
     recipe = load(recipe, overrides)
     if not dry_run and recipe.spec.output is not None:
         # A run killed while writing left a journal: finish or undo its group first,

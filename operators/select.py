@@ -153,6 +153,11 @@ class Select(Operator):
             return v.isNull() | F.isnan(v)
         return v.isNull()
 
+    def _weight(self) -> Column:
+        """What a row counts for in the fraction (and in share_of): 1, or its characters."""
+        return (F.lit(1) if self.params.weight == "rows"
+                else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+
     def _null_rule(self, df: DataFrame) -> DropRule:
         col = self.params.column
         return DropRule("null", self._is_null(df), F.lit(f"{col} is null or NaN"))
@@ -178,8 +183,7 @@ class Select(Operator):
         if measured is None:
             return {}
         before, after, predicate = measured
-        weight = (F.lit(1) if self.params.weight == "rows"
-                  else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+        weight = self._weight()
 
         def share(df: DataFrame) -> float:
             row = df.where(live()).agg(F.sum(F.when(predicate, weight).otherwise(0)).alias("hit"),
@@ -225,8 +229,7 @@ class Select(Operator):
         fraction = Fraction(repr(p.top_fraction))  # the decimal the user wrote: 0.3 -> 3/10
         df = self._persisted(df)
         scored = ~self._is_null(df)
-        weight = (F.lit(1) if p.weight == "rows"
-                  else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
+        weight = self._weight()
         live_rows = df.where(live())
         ranked = global_ranks(live_rows, value=p.column, id_column=id_col, scored=scored,
                               descending=p.descending, weight=weight)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import uuid
 
+from thresher.operators.progress import job_group
+
 
 class JobGroup:
     """A Spark job group for one stage; ``tally()`` after actions, ``input_bytes`` at the end."""
@@ -30,20 +32,17 @@ class JobGroup:
         self.id = f"{name}-{uuid.uuid4().hex[:8]}"
         self.input_bytes: int | None = 0 if self.sc is not None else None
         self._counted: set[int] = set()
-        self._previous: str | None = None
+        self._group = job_group(self.sc, self.id, "thresher containment")
 
     def __enter__(self) -> JobGroup:
-        if self.sc is None:
-            return self
-        self._previous = self.sc.getLocalProperty("spark.jobGroup.id")
-        self.sc.setJobGroup(self.id, "thresher containment", interruptOnCancel=False)
+        self._group.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.sc is None:
-            return
-        self.tally()
-        self.sc.setLocalProperty("spark.jobGroup.id", self._previous)
+        try:
+            self.tally()
+        finally:
+            self._group.__exit__(*exc)
 
     def tally(self) -> None:
         """Add the input bytes of the group's jobs finished since the last tally."""
