@@ -20,7 +20,7 @@ _HYPER = {
     "--maxn": ("maxn", int, "longest char n-gram (default 0: none)"),
     "--min-count": ("min_count", int, "minimal word count (default 1)"),
     "--loss": ("loss", str, "softmax | ova | hs | ns (default softmax)"),
-    "--bucket": ("bucket", int, "hash buckets of n-grams (default 2000000)"),
+    "--bucket": ("bucket", int, "hash buckets of n-grams (default: sized to the training set, at most 2000000)"),
     "--thread": ("thread", int, "training threads (default: all cores)"),
     "--seed": ("seed", int, "seed of the held-out split and of fastText (default 0)"),
     "--valid-fraction": ("valid_fraction", float, "share of rows held out (default 0.1)"),

@@ -61,7 +61,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
-from .base import DropRule, Operator, OpParams, live, mark_drops
+from .base import DROP_STEP, DropRule, Operator, OpParams, live, mark_drops
 from .errors import RecipeError
 from .ranking import BEFORE, RANK, TOTAL, global_ranks
 from .registry import register
@@ -165,7 +165,7 @@ class Select(Operator):
     # ---------------------------------------------------------------- transform
     def transform(self, df: DataFrame) -> DataFrame:
         out = self._top(df) if self.top_mode else self._threshold(df)
-        self._measured = (df, out, self._share_predicate(df)) if self.params.share_of else None
+        self._measured = (out, self._share_predicate(df)) if self.params.share_of else None
         return out
 
     def _share_predicate(self, df: DataFrame) -> Column:
@@ -182,15 +182,19 @@ class Select(Operator):
         measured = getattr(self, "_measured", None)
         if measured is None:
             return {}
-        before, after, predicate = measured
+        after, predicate = measured
         weight = self._weight()
+        # One pass over the step's output: the pool is what was live before the step
+        # (live now, or dropped by it); the step's input may be uncached by now.
+        pool_rows = live() | (F.col(DROP_STEP) == F.lit(self.ctx.step))
 
-        def share(df: DataFrame) -> float:
-            row = df.where(live()).agg(F.sum(F.when(predicate, weight).otherwise(0)).alias("hit"),
-                                       F.sum(weight).alias("all")).first()
-            return 100.0 * (row["hit"] or 0) / row["all"] if row["all"] else 0.0
+        def sums(rows: Column) -> list[Column]:
+            return [F.sum(F.when(rows & predicate, weight).otherwise(0)),
+                    F.sum(F.when(rows, weight).otherwise(0))]
 
-        pool, kept = share(before), share(after)
+        hit_pool, all_pool, hit_kept, all_kept = after.agg(*sums(pool_rows), *sums(live())).first()
+        pool = 100.0 * (hit_pool or 0) / all_pool if all_pool else 0.0
+        kept = 100.0 * (hit_kept or 0) / all_kept if all_kept else 0.0
         return {"share_of_pool_pct": round(pool, 2), "share_of_kept_pct": round(kept, 2),
                 "enrichment": round(kept / pool, 3) if pool else 0.0}
 

@@ -10,7 +10,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from ..errors import ReportError
-from .spark_hist import histogram
+from .spark_hist import histograms
 
 # The detail filters write: ``label=value < min=bound`` or ``... > max=bound``
 # (operators/text/_expr.py, length.py); value and bound are parsed back from it.
@@ -88,14 +88,17 @@ def metric_histograms(rejects: DataFrame, steps: list[dict]) -> list[dict]:
     try:
         bounds = measured.groupBy("drop_step", "drop_reason").agg(
             F.first("bound").alias("bound"), F.count("*").alias("n")).orderBy("drop_step", "drop_reason").collect()
+        key = F.concat_ws("\t", F.col("drop_step").cast("string"), F.col("drop_reason"))
+        drawn = histograms(measured.select(key.alias("k"), F.col("value").alias("v"),
+                                           F.lit("dropped").alias("s")),
+                           extra={f"{b['drop_step']}\t{b['drop_reason']}": (float(b["bound"]),)
+                                  for b in bounds})
         out = []
         ops = {s["step"]: s["op"] for s in steps}
         for b in bounds:
-            part = measured.where((F.col("drop_step") == b["drop_step"]) & (F.col("drop_reason") == b["drop_reason"]))
-            bound = float(b["bound"])
-            edges, counts = histogram(part, F.col("value"), extra=(bound,))
+            edges, counts = drawn.get(f"{b['drop_step']}\t{b['drop_reason']}", ([], {}))
             out.append({"step": b["drop_step"], "op": ops.get(b["drop_step"], "?"),
-                        "reason": b["drop_reason"], "threshold": bound, "rows": b["n"],
+                        "reason": b["drop_reason"], "threshold": float(b["bound"]), "rows": b["n"],
                         "edges": edges, "counts": counts})
         return out
     finally:
@@ -111,14 +114,16 @@ def score_histograms(kept: DataFrame | None, rejects: DataFrame) -> list[dict]:
     kept_types = dict(kept.dtypes)
     cols = [c for c, t in rejects.dtypes if t in numeric and c not in REJECT_COLS
             and kept_types.get(c) in numeric and c != "id"]
-    out = []
-    for c in cols:
-        both = kept.select(F.col(c).alias("x"), F.lit("kept").alias("s")).unionByName(
-            rejects.select(F.col(c).alias("x"), F.lit("dropped").alias("s")))
-        edges, counts = histogram(both, F.col("x"), series=F.col("s"))
-        if edges:
-            out.append({"column": c, "edges": edges, "counts": counts})
-    return out
+    if not cols:
+        return []
+
+    def long(df: DataFrame, series: str) -> DataFrame:  # one row per (row, column)
+        pairs = F.explode(F.array(*[F.struct(F.lit(c).alias("k"), F.col(c).cast("double").alias("v"))
+                                    for c in cols])).alias("p")
+        return df.select(pairs).select("p.k", "p.v", F.lit(series).alias("s"))
+
+    drawn = histograms(long(kept, "kept").unionByName(long(rejects, "dropped")))
+    return [{"column": c, "edges": drawn[c][0], "counts": drawn[c][1]} for c in cols if c in drawn]
 
 
 def duplicate_clusters(kept, rejects, text: str, id_col: str) -> tuple[dict | None, dict | None]:

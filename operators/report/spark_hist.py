@@ -1,5 +1,6 @@
-"""Histograms computed by Spark: two small aggregations (range, then counts per
-bucket), so only ``buckets`` numbers per series reach the driver, whatever the rows."""
+"""Histograms computed by Spark: two small aggregations for any number of series
+(ranges, then counts per bucket), so only ``buckets`` numbers per series reach the
+driver, whatever the rows, and a report of many columns costs two jobs, not two each."""
 from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
@@ -8,24 +9,41 @@ from pyspark.sql import functions as F
 BUCKETS = 30
 
 
+def histograms(long: DataFrame, *, buckets: int = BUCKETS,
+               extra: dict[str, tuple[float, ...]] | None = None
+               ) -> dict[str, tuple[list[float], dict[str, list[int]]]]:
+    """Per histogram key ``k``: edges and counts per series ``s`` of the values ``v``.
+
+    ``long`` has columns ``k`` (string: which histogram), ``v`` (numeric) and ``s``
+    (string: e.g. kept / dropped). ``extra[k]`` widens a range (a threshold outside the
+    data stays visible). Keys with no non-null value are left out."""
+    extra = extra or {}
+    data = long.select(F.col("k"), F.col("v").cast("double").alias("v"), F.col("s")
+                       ).where(F.col("v").isNotNull() & ~F.isnan("v"))
+    ranges = {}
+    for r in data.groupBy("k").agg(F.min("v").alias("lo"), F.max("v").alias("hi")).collect():
+        lo, hi = min([r["lo"], *extra.get(r["k"], ())]), max([r["hi"], *extra.get(r["k"], ())])
+        ranges[r["k"]] = (lo, lo + 1.0 if hi == lo else hi)
+    if not ranges:
+        return {}
+    bounds = long.sparkSession.createDataFrame(
+        [(k, lo, (hi - lo) / buckets) for k, (lo, hi) in ranges.items()], "k string, lo double, w double")
+    bucket = F.least(F.floor((F.col("v") - F.col("lo")) / F.col("w")).cast("int"), F.lit(buckets - 1))
+    counts: dict[str, dict[str, list[int]]] = {}
+    for row in (data.join(F.broadcast(bounds), "k").groupBy("k", "s", bucket.alias("b"))
+                .count().collect()):
+        counts.setdefault(row["k"], {}).setdefault(row["s"], [0] * buckets)[row["b"]] += row["count"]
+    out = {}
+    for k, (lo, hi) in ranges.items():
+        width = (hi - lo) / buckets
+        edges = [lo + i * width for i in range(buckets)] + [hi]
+        out[k] = edges, dict(sorted(counts.get(k, {}).items(), key=lambda kv: kv[0] != "kept"))
+    return out
+
+
 def histogram(df: DataFrame, value: Column, *, series: Column | None = None,
               buckets: int = BUCKETS, extra: tuple[float, ...] = ()) -> tuple[list[float], dict[str, list[int]]]:
-    """Edges and counts per series (``series``: a string column, e.g. kept / dropped).
-
-    ``extra`` widens the range (a threshold outside the data stays visible)."""
-    data = df.select(value.cast("double").alias("v"),
-                     (series if series is not None else F.lit("dropped")).alias("s")
-                     ).where(F.col("v").isNotNull() & ~F.isnan("v"))
-    lo, hi = data.agg(F.min("v"), F.max("v")).first()
-    if lo is None:
-        return [], {}
-    lo, hi = min([lo, *extra]), max([hi, *extra])
-    if hi == lo:
-        hi = lo + 1.0
-    width = (hi - lo) / buckets
-    bucket = F.least(F.floor((F.col("v") - F.lit(lo)) / F.lit(width)).cast("int"), F.lit(buckets - 1))
-    counts: dict[str, list[int]] = {}
-    for row in data.groupBy("s", bucket.alias("b")).count().collect():
-        counts.setdefault(row["s"], [0] * buckets)[row["b"]] += row["count"]
-    edges = [lo + i * width for i in range(buckets)] + [hi]
-    return edges, dict(sorted(counts.items(), key=lambda kv: kv[0] != "kept"))
+    """One histogram: edges and counts per series (``series``: a string column)."""
+    long = df.select(F.lit("h").alias("k"), value.alias("v"),
+                     (series if series is not None else F.lit("dropped")).alias("s"))
+    return histograms(long, buckets=buckets, extra={"h": extra}).get("h", ([], {}))

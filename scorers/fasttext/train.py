@@ -33,6 +33,25 @@ LABEL_PREFIX = "__label__"
 _SPACE = re.compile(r"\s")
 
 
+FASTTEXT_BUCKETS = 2_000_000
+BUCKET_HELP = ("hash buckets of word and char n-grams (default: sized to the training set, "
+               f"at most fastText's {FASTTEXT_BUCKETS:,})")
+
+
+def sized_buckets(tokens: int, word_ngrams: int, minn: int, maxn: int) -> int:
+    """Buckets for a training set of ``tokens`` words: a power of two at least twice
+    the n-grams it can hash (a table at most half full), at most fastText's 2M.
+
+    fastText's fixed 2M rows x ``dim`` floats make even a model of 20 examples 800 MB,
+    which every executor then loads; n-grams of a small set fill a few thousand.
+    No n-grams (word_ngrams 1, no char n-grams): no buckets, as fastText's CLI does.
+    """
+    per_token = max(word_ngrams - 1, 0) + (maxn - minn + 1 if maxn > 0 else 0)
+    if per_token == 0:
+        return 0
+    return min(FASTTEXT_BUCKETS, max(1024, 1 << (2 * tokens * per_token - 1).bit_length()))
+
+
 class TrainConfig(BaseModel):
     """fastText's supervised hyperparameters (its defaults) and the held-out split."""
 
@@ -46,16 +65,23 @@ class TrainConfig(BaseModel):
     maxn: int = Field(0, ge=0, description="longest char n-gram (0: none)")
     min_count: int = Field(1, ge=1, description="fastText minCount")
     loss: Literal["softmax", "ova", "hs", "ns"] = "softmax"
-    bucket: int = Field(2_000_000, ge=0)
+    bucket: int | None = Field(None, ge=0, description=BUCKET_HELP)
     thread: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     seed: int = Field(0, ge=0, description="seeds the held-out split and fastText")
     valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="rows held out to evaluate")
     quantize: bool = Field(False, description="write a quantized .ftz (smaller, ~same scores)")
 
+    def sized_for(self, tokens: int) -> "TrainConfig":
+        """This config with ``bucket`` resolved for a training set of ``tokens`` words."""
+        if self.bucket is not None:
+            return self
+        return self.model_copy(update={"bucket": sized_buckets(tokens, self.word_ngrams,
+                                                               self.minn, self.maxn)})
+
     def fasttext_args(self) -> dict:
         return dict(epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
                     minn=self.minn, maxn=self.maxn, minCount=self.min_count, loss=self.loss,
-                    bucket=self.bucket, thread=self.thread, seed=self.seed, verbose=0)
+                    bucket=FASTTEXT_BUCKETS if self.bucket is None else self.bucket, thread=self.thread, seed=self.seed, verbose=0)
 
 
 def read_labelled(path: str, text_column: str, label_column: str) -> tuple[list[str], list[str], int]:
@@ -156,9 +182,12 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
     os.makedirs(folder, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".thresher-train-", dir=folder) as tmp:
         train_file = os.path.join(tmp, "train.txt")
+        tokens = 0
         with open(train_file, "w", encoding="utf-8") as fh:
             for i in train_idx:
                 fh.write(f"{labels[i]} {lines[i]}\n")
+                tokens += lines[i].count(" ") + 1
+        config = config.sized_for(tokens)
         staged = os.path.join(tmp, "model")
         _train_in_child(train_file, config, staged, source)
         model = fasttext.load_model(staged)

@@ -52,7 +52,8 @@ from thresher.operators.errors import InputError
 from thresher.operators.ranking import HASH, first_by_hash
 from thresher.operators.registry import register
 
-from .train import LABEL_PREFIX, TrainConfig, check_trainable, fit_classifier, one_line
+from .train import (BUCKET_HELP, LABEL_PREFIX, TrainConfig, check_trainable, fit_classifier,
+                    one_line)
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _TOKEN = r"^[^\s]+$"
@@ -96,7 +97,7 @@ class FastTextTrain(Operator):
         maxn: int = Field(0, ge=0)
         min_count: int = Field(1, ge=1)
         loss: Literal["softmax", "ova", "hs", "ns"] = "softmax"
-        bucket: int = Field(2_000_000, ge=0)
+        bucket: int | None = Field(None, ge=0, description=BUCKET_HELP)
         thread: int | None = Field(None, ge=1, description="training threads (default: all)")
         seed: int = Field(0, ge=0)
         valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out to evaluate")

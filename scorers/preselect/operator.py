@@ -39,7 +39,7 @@ from thresher.operators.base import DROP_REASON, Operator, OpParams, live
 from thresher.operators.errors import PreSelectError
 from thresher.operators.ranking import HASH, first_by_hash
 from thresher.operators.registry import register
-from thresher.scorers.fasttext.train import check_trainable
+from thresher.scorers.fasttext.train import BUCKET_HELP, check_trainable
 
 from .benchmarks import load_benchmarks
 from .examples import balanced_examples, fit_selector, training_config
@@ -156,7 +156,7 @@ class PreSelectTrain(Operator):
         word_ngrams: int = Field(2, ge=1, description="fastText wordNgrams")
         dim: int = Field(100, ge=1)
         min_count: int = Field(1, ge=1)
-        bucket: int = Field(2_000_000, ge=0)
+        bucket: int | None = Field(None, ge=0, description=BUCKET_HELP)
         thread: int | None = Field(None, ge=1, description="training threads (default: all)")
         seed: int = Field(0, ge=0)
         valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out to evaluate")

@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from thresher.scorers.fasttext import TorchFastText
-from thresher.scorers.fasttext.train import evaluate, split
+from thresher.scorers.fasttext.modelfile import read_model
+from thresher.scorers.fasttext.train import FASTTEXT_BUCKETS, evaluate, sized_buckets, split
 from tests.scorers.fasttext.conftest import corpus_docs
 
 BIN = Path(sys.executable).parent
@@ -51,6 +52,19 @@ def test_trains_a_model_and_reports_held_out_precision_recall(tmp_path):
     model = TorchFastText.from_file(str(out), device="cpu")
     assert sorted(model.labels) == ["__label__hq", "__label__lq"]
     assert model.predict_proba(["a text"]).shape == (1, 2)
+    # The buckets fit the 480 training rows, not fastText's fixed 2M rows x 100 floats
+    # (800 MB); the report gives the size used, and the file has it.
+    buckets = report["config"]["bucket"]
+    assert 1024 <= buckets < FASTTEXT_BUCKETS and buckets == read_model(str(out), matrices=False).bucket
+    assert out.stat().st_size < 0.5 * (FASTTEXT_BUCKETS * 100 * 4)  # under half the 2M model
+
+
+def test_buckets_are_sized_to_the_training_set():
+    assert sized_buckets(100, word_ngrams=2, minn=0, maxn=0) == 1024  # the floor
+    assert sized_buckets(10_000, word_ngrams=2, minn=0, maxn=0) == 32_768  # >= 2 x 10k bigrams
+    assert sized_buckets(10_000, word_ngrams=3, minn=3, maxn=6) == 131_072  # 2 + 4 per word
+    assert sized_buckets(10**9, word_ngrams=2, minn=0, maxn=0) == FASTTEXT_BUCKETS
+    assert sized_buckets(10**9, word_ngrams=1, minn=0, maxn=0) == 0  # nothing is hashed
 
 
 def test_bad_inputs_exit_2_and_say_what(tmp_path):
