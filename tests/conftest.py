@@ -22,3 +22,22 @@ def spark():
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def ninth_corpus(tmp_path_factory):
+    from tests.shipped_runs import ninth_rows
+
+    return ninth_rows(tmp_path_factory.mktemp("ninth") / "part")
+
+
+@pytest.fixture(scope="session")
+def preselect_classic(spark, ninth_corpus, tmp_path_factory):
+    """recipes/preselect.yaml on classic Spark, once (tests/shipped_runs.py)."""
+    pytest.importorskip("fasttext")
+    pytest.importorskip("transformers")
+    import thresher.jobs.builtins  # noqa: F401
+    from tests.shipped_runs import run_shipped
+
+    return run_shipped(spark, "preselect", tmp_path_factory.mktemp("preselect_classic"),
+                       ninth_corpus)

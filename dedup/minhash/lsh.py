@@ -148,6 +148,9 @@ def verify_edges(edges: DataFrame, docs: DataFrame, id_column: str,
 
         from thresher.dedup.minhash.shingle_sets import sorted_jaccard
 
+        # Fault tests: an executor lost after the shuffle, with map outputs of the
+        # shingling (and the stages before it) on it that Spark must recompute.
+        failpoint("minhash_verify")
         for batch in batches:
             out = sorted_jaccard(batch.column("_a"), batch.column("_b"))
             yield pa.RecordBatch.from_arrays(

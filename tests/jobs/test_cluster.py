@@ -135,15 +135,17 @@ def test_spark_submit_quickstart_same_answers_as_local(spark, cluster, tmp_path)
 def test_dedup_recipe_same_answers_local_and_cluster(spark, cluster, tmp_path):
     """MinHash dedup runs Python (numba) on executors and iterates connected
     components: the same keepers and stats locally and on the cluster, also when
-    an executor is killed -9 in the middle of the signatures stage (Spark reruns its
-    tasks on a new executor)."""
+    an executor is killed -9 in the middle of the signatures stage and another in the
+    middle of the verify stage, after its shuffle (Spark reruns the tasks on a new
+    executor, and recomputes the map outputs the lost one held)."""
     stages = "steps.minhash_dedup.checkpoint_dir={}"
     kept_1, stats_1 = in_process(spark, tmp_path / "local", "dedup_web.yaml",
                                  stages.format(tmp_path / "local" / "stages"))
-    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor")
+    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
     kept_c, stats_c = on_cluster(cluster.master_url, tmp_path / "cl", "dedup_web.yaml",
                                  stages.format(tmp_path / "cl" / "stages"), environ=killing)
-    assert killed_executors(cluster, "minhash_signatures") >= 1, "no executor was killed"
+    for stage in ("minhash_signatures", "minhash_verify"):
+        assert killed_executors(cluster, stage) >= 1, f"no executor was killed in {stage}"
     assert kept_1 == kept_c and stats_1 == stats_c
     near = dict(stats_c[-1][4])
     assert near.get("minhash_dedup:near_duplicate", 0) > 20
