@@ -195,6 +195,7 @@ class RunGroup:
         failpoint("before_group_commit")
         self._save("committed")
         self.committed = True
+        failpoint("after_group_commit")  # kill tests: committed, not yet cleaned up
         _finish(self.fs, self.anchor, self.run_id, self._member_fs, self.members.values())
 
     def rollback(self) -> list[str]:

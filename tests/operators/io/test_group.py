@@ -1,13 +1,8 @@
-"""A run's outputs commit as a group: a failure or a kill -9 at any commit point
-leaves every output as the previous run left it; a rerun completes."""
+"""A run's outputs commit as a group: a failure at any commit point leaves every output
+as the previous run left it; a rerun completes (kill -9: test_group_kills.py)."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import pandas as pd
 import pytest
@@ -17,11 +12,8 @@ from thresher.operators.errors import OutputError
 from thresher.operators.io import read_output
 from thresher.operators.io.delta import committed_runs
 from thresher.operators.io.fs import LocalFS, reset_failpoints
-from thresher.operators.io.group import recover_groups
 from thresher.operators.recipe import Recipe
 from thresher.operators.runner import run
-
-from .conftest import REPO
 
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda".split()
 
@@ -112,56 +104,3 @@ def test_append_rolled_back_removes_only_this_runs_files(spark, tmp_path, monkey
         run(Recipe.from_dict(_recipe(tmp_path, "parquet", tmp_path / "in2")
                              | {"output": recipe["output"]}), spark=spark, echo=lambda s: None)
     assert _state(spark, tmp_path, "parquet") == before
-
-
-KILLED_RUN = textwrap.dedent("""
-    import json, sys
-    import thresher.jobs.builtins
-    from thresher.operators.recipe import Recipe
-    from thresher.operators.runner import run
-    run(Recipe.from_dict(json.loads(sys.argv[1])), echo=lambda s: None)
-""")
-
-
-def _run_and_kill(recipe: dict, point: str) -> None:
-    env = dict(os.environ, THRESHER_FAILPOINTS=f"{point}=sleep:120",
-               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    import json
-    recipe = {**recipe, "spark": {"master": "local[1]",
-                                  "conf": {"spark.sql.shuffle.partitions": "2",
-                                           "spark.ui.enabled": "false"}}}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, json.dumps(recipe)], cwd=REPO,
-                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    try:
-        deadline, seen = time.monotonic() + 300, []
-        for line in proc.stderr:
-            seen.append(line)
-            if "thresher failpoint" in line:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("the run never reached the failpoint:\n" + "".join(seen[-30:]))
-        else:
-            pytest.fail(f"the run exited early (rc={proc.wait()}):\n" + "".join(seen[-30:]))
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("fmt,point", [("delta", "before_commit@3"),
-                                       ("parquet", "before_group_commit")])
-def test_kill_9_between_commits_is_undone_by_the_next_reader(spark, tmp_path, fmt, point):
-    _corpus(tmp_path / "in1", "a")
-    run(Recipe.from_dict(_recipe(tmp_path, fmt, tmp_path / "in1")), spark=spark, echo=lambda s: None)
-    before = _state(spark, tmp_path, fmt)
-    _corpus(tmp_path / "in2", "b")
-    _run_and_kill(_recipe(tmp_path, fmt, tmp_path / "in2"), point)
-    assert _journals(tmp_path), "the killed run left no journal: the test killed nothing"
-    # Reading the kept output (as a next recipe's input would) rolls the group back.
-    assert _state(spark, tmp_path, fmt) == before
-    assert not _journals(tmp_path)
-    assert recover_groups(str(tmp_path / "out")) == []
-    second = run(Recipe.from_dict(_recipe(tmp_path, fmt, tmp_path / "in2")), spark=spark,
-                 echo=lambda s: None)
-    assert _state(spark, tmp_path, fmt)["stats"] == [second.run_id]
