@@ -116,18 +116,19 @@ def summary_html(steps: list[StepStats], *, recipe: str, outputs: dict[str, str]
     (``RunResult._repr_html_``; Jupyter renders it, Databricks through ``displayHTML``)."""
     from html import escape
 
+    from .report.html import html_table
+
     first, last = steps[0], steps[-1]
-    head = "".join(f"<th>{h}</th>" for h in ("step", "op", "rows in", "kept", "dropped",
-                                               "seconds", "reasons"))
     rows = []
     for s in steps:
         secs = f"{s.seconds:.2f}" if s.seconds is not None else "-"
         reasons = "<br>".join(f"{escape(r)}: {n:,}" for r, n in sorted(
             s.dropped_by_reason.items(), key=lambda kv: -kv[1]))
-        rows.append(f"<tr><td>{s.step}</td><td>{escape(s.op)}</td><td>{s.rows_in:,}</td>"
-                    f"<td>{s.rows_out:,}</td><td>{s.dropped:,}</td><td>{secs}</td><td>{reasons}</td></tr>")
+        rows.append([s.step, escape(s.op), f"{s.rows_in:,}", f"{s.rows_out:,}", f"{s.dropped:,}",
+                     secs, reasons])
+    table = html_table(["step", "op", "rows in", "kept", "dropped", "seconds", "reasons"], rows,
+                       "thresher-summary")
     where = "".join(f"<li>{escape(label)}: <code>{escape(w)}</code></li>" for label, w in outputs.items())
     return (f"<p><b>thresher run: recipe {escape(recipe)}</b>: {first.rows_in:,} rows in, "
             f"{last.rows_out:,} kept, {first.rows_in - last.rows_out:,} dropped</p>"
-            f'<table class="thresher-summary"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-            f"</tbody></table>" + (f"<ul>{where}</ul>" if where else ""))
+            + table + (f"<ul>{where}</ul>" if where else ""))

@@ -18,7 +18,8 @@ from collections import Counter
 from html import escape
 
 from thresher.operators.report import svg as charts
-from thresher.operators.report.page import CSS, _n, _table
+from thresher.operators.report.html import html_table, number
+from thresher.operators.report.page import CSS
 
 from .edges import DECIDED_AT, VERDICTS, Edge
 from .svg import containment_svg
@@ -47,7 +48,7 @@ def _g(value) -> str:
     return "-" if value is None else f"{value:,.4g}"
 
 
-def _span(id_: str, value, fmt=_n) -> str:
+def _span(id_: str, value, fmt=number) -> str:
     return f'<span id="{id_}">{fmt(value)}</span>'
 
 
@@ -68,8 +69,8 @@ def funnel(stages: dict, edges: list[Edge]) -> str:
         s = by[name]
         before, after = s["pairs_before"], s["pairs_after"]
         pruned = before - after if name != "verified" or exact else None
-        rows.append([name, escape(what), _n(before), _n(after), _n(pruned), _n(s["seconds"]),
-                     _n(s["bytes_read"])])
+        rows.append([name, escape(what), number(before), number(after), number(pruned), number(s["seconds"]),
+                     number(s["bytes_read"])])
         if name != "verified" or exact:
             bars.append((what, after))
     v = stages["verdicts"]
@@ -79,24 +80,24 @@ def funnel(stages: dict, edges: list[Edge]) -> str:
         totals += ("<p>--verify sample: pairs that pass the sample test are <em>probable</em>, "
                    "not verified.</p>")
     rules = sorted((by["stats"].get("pruned_by_rule") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    rule_table = _table(["rule", "pairs pruned"], [[escape(r), _n(c)] for r, c in rules], "rules")
+    rule_table = html_table(["rule", "pairs pruned"], [[escape(r), number(c)] for r, c in rules], "rules")
     content = by["content"]
-    sample = (f"<p>content stage: {_n(content.get('sampled_pairs'))} pairs took the sample test, "
-              f"{_n(content.get('direct_pairs'))} went straight to verification.</p>")
+    sample = (f"<p>content stage: {number(content.get('sampled_pairs'))} pairs took the sample test, "
+              f"{number(content.get('direct_pairs'))} went straight to verification.</p>")
     decided = Counter((e.decided_at, e.verdict) for e in edges)
-    matrix = [[stage, _n(sum(decided[(stage, k)] for k in VERDICTS)),
-               *(_n(decided[(stage, k)]) for k in VERDICTS)] for stage in DECIDED_AT]
+    matrix = [[stage, number(sum(decided[(stage, k)] for k in VERDICTS)),
+               *(number(decided[(stage, k)]) for k in VERDICTS)] for stage in DECIDED_AT]
     return ('<section id="funnel"><h2>Stage funnel</h2>' + totals
             + charts.bars(bars, title="pairs left after each stage", color="#5a6fb0")
-            + _table(["stage", "what is left", "pairs in", "pairs out", "pruned", "seconds", "bytes read"],
+            + html_table(["stage", "what is left", "pairs in", "pairs out", "pruned", "seconds", "bytes read"],
                      rows, "funnel") + sample
             + ("<h3>pruned by statistics, per rule</h3>" + rule_table if rules else "")
             + "<h3>edges.parquet by deciding stage and verdict</h3>"
-            + _table(["decided at", "pairs decided", *VERDICTS], matrix, "decided") + "</section>")
+            + html_table(["decided at", "pairs decided", *VERDICTS], matrix, "decided") + "</section>")
 
 
 def _sizes(tables: dict[str, TableInfo]) -> dict[str, str]:
-    return {n: f"{human_bytes(t.data_bytes)}, {_n(t.stats.rows)} rows" for n, t in tables.items()}
+    return {n: f"{human_bytes(t.data_bytes)}, {number(t.stats.rows)} rows" for n, t in tables.items()}
 
 
 def graph(edges: list[Edge], tables: dict[str, TableInfo], plan: dict | None) -> str:
@@ -111,15 +112,15 @@ def graph(edges: list[Edge], tables: dict[str, TableInfo], plan: dict | None) ->
             "keep" if plan is not None else "")
         # The plan's action second: the report's tables left-align their first two columns.
         rows.append([escape(name)] + ([action] if plan is not None else [])
-                    + [escape(t.format), _n(t.data_bytes), _n(t.stats.rows), _n(parents[name]),
-                       _n(children[name])])
+                    + [escape(t.format), number(t.data_bytes), number(t.stats.rows), number(parents[name]),
+                       number(children[name])])
     head = ["table"] + (["plan"] if plan is not None else [])
     head += ["format", "bytes", "rows", "contained in", "contains"]
     return ('<section id="graph"><h2>Containment graph</h2><p>An arrow A → B: every row of A '
             "is in B (dashed: probable); arrows implied by a longer path are left out, equal "
             "tables share a box. graph.svg beside this page is the same picture without sizes.</p>"
             f'<div class="graph">{picture}</div><h3>tables analysed</h3>'
-            + _table(head, rows, "tables") + "</section>")
+            + html_table(head, rows, "tables") + "</section>")
 
 
 def plan_panel(plan: dict | None) -> str:
@@ -141,18 +142,18 @@ def plan_panel(plan: dict | None) -> str:
               f'{_span("longest-rebuild", longest, _g)} s. Solver {escape(plan["solver"])}, scan rate '
               f'{human_bytes(plan["scan_bytes_per_second"])}/s ({escape(plan["scan_rate_source"])}), '
               f'reads a month: {escape(plan["reads_source"])}. Advice only: nothing was deleted.</p>')
-    rows = [[escape(d["table"]), escape(d["parent"]), _n(d["bytes_saved"]), _g(d["rebuild_seconds"]),
-             _n(d["reads_per_month"]), escape(d["select"]["kind"])] for d in deleted]
+    rows = [[escape(d["table"]), escape(d["parent"]), number(d["bytes_saved"]), _g(d["rebuild_seconds"]),
+             number(d["reads_per_month"]), escape(d["select"]["kind"])] for d in deleted]
     parts = ['<section id="plan"><h2>Deletion plan</h2>', totals]
     if deleted:
         short = _short([d["table"] for d in deleted])
         parts.append(charts.bars([(short[d["table"]], d["bytes_saved"]) for d in deleted],
                                  title="bytes saved per deleted table", color="#4c9a6a"))
-        parts.append(_table(["table", "rebuilt from", "bytes saved", "rebuild seconds",
+        parts.append(html_table(["table", "rebuilt from", "bytes saved", "rebuild seconds",
                              "reads a month", "rows selected by"], rows, "deleted"))
     skipped = [[escape(t["table"]), escape(t["reason"])] for t in plan.get("not_planned", [])]
     if skipped:
-        parts.append("<h3>not planned</h3>" + _table(["table", "why"], skipped, "not-planned"))
+        parts.append("<h3>not planned</h3>" + html_table(["table", "why"], skipped, "not-planned"))
     return "".join(parts) + "</section>"
 
 
@@ -166,7 +167,7 @@ def skipped_panel(skipped: dict) -> str:
     if not rows:
         return ""
     return ('<section id="skipped"><h2>Not analysed</h2>'
-            + _table(["table", "why"], rows, "skipped") + "</section>")
+            + html_table(["table", "why"], rows, "skipped") + "</section>")
 
 
 def run_info(stages: dict, out: str) -> str:
@@ -183,11 +184,11 @@ def run_info(stages: dict, out: str) -> str:
     rows = [["output", escape(out)], ["tables", escape(
         f"{t['found']} found, {t['analysed']} analysed, {t['skipped']} skipped, {t['empty']} empty, "
         f"{t['case_conflicts']} with case-conflicting columns")],
-        ["data bytes", _n(stages.get("data_bytes"))],
+        ["data bytes", number(stages.get("data_bytes"))],
         ["thresher version", escape(__version__)], ["pyspark version", escape(spark_version)],
         ["python version", escape(platform.python_version())]]
     rows += [[f"config {escape(k)}", escape(str(v))] for k, v in sorted(stages["config"].items())]
-    return '<section id="run"><h2>Run</h2>' + _table(["what", "value"], rows, "run") + "</section>"
+    return '<section id="run"><h2>Run</h2>' + html_table(["what", "value"], rows, "run") + "</section>"
 
 
 def containment_html(*, edges: list[Edge], stages: dict, skipped: dict, plan: dict | None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from . import svg
+from .html import html_table, number
 from .panels import Panels
 
 CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
@@ -17,34 +18,21 @@ background:#f6f6f6;padding:6px;max-height:14em;overflow:auto}section{margin:2em 
 .sample td{text-align:left}"""
 
 
-def _n(value) -> str:
-    return "-" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
-
-
-def _table(head: list[str], rows: list[list], cls: str = "") -> str:
-    left = {0, 1}
-    th = "".join(f'<th class="l">{escape(h)}</th>' if i in left else f"<th>{escape(h)}</th>"
-                 for i, h in enumerate(head))
-    body = "".join("<tr>" + "".join(f'<td class="l">{c}</td>' if i in left else f"<td>{c}</td>"
-                                    for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
-
-
 def funnel(p: Panels) -> str:
     rows, bars = [], []
     has_tokens = bool(p.tokens)
     for s in p.steps:
         reasons = s["dropped_by_reason"] or {}
         drop_chars = sum(p.chars.get((s["step"], r), 0) for r in reasons)
-        row = [str(s["step"]), escape(s["op"]), _n(s["rows_in"]), _n(s["rows_out"]), _n(s["dropped"]),
-               _n(drop_chars) if p.chars else "-"]
+        row = [str(s["step"]), escape(s["op"]), number(s["rows_in"]), number(s["rows_out"]), number(s["dropped"]),
+               number(drop_chars) if p.chars else "-"]
         if has_tokens:
-            row.append(_n(sum(p.tokens.get((s["step"], r), 0) for r in reasons)))
-        row.append(_n(s.get("seconds")))
+            row.append(number(sum(p.tokens.get((s["step"], r), 0) for r in reasons)))
+        row.append(number(s.get("seconds")))
         rows.append(row)
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            r = ["", f"&nbsp;&nbsp;{escape(reason)}", "", "", _n(n), _n(p.chars.get((s["step"], reason)))]
-            rows.append(r + ([_n(p.tokens.get((s["step"], reason)))] if has_tokens else []) + [""])
+            r = ["", f"&nbsp;&nbsp;{escape(reason)}", "", "", number(n), number(p.chars.get((s["step"], reason)))]
+            rows.append(r + ([number(p.tokens.get((s["step"], reason)))] if has_tokens else []) + [""])
             bars.append((f"{s['step']} {reason}", n))
     head = ["step", "op / reason", "rows in", "rows kept", "rows dropped", "chars dropped"]
     head += ["tokens dropped"] if has_tokens else []
@@ -62,7 +50,7 @@ def funnel(p: Panels) -> str:
         totals += f'; tokens kept: {p.tokens["kept"]:,}'
     return (f'<section id="funnel"><h2>Funnel</h2>{totals}</p>'
             + svg.bars(bars, title="rows dropped per step and reason")
-            + _table(head, rows, "funnel") + "</section>")
+            + html_table(head, rows, "funnel") + "</section>")
 
 
 def metrics(p: Panels) -> str:
@@ -87,7 +75,7 @@ def dedup(p: Panels) -> str:
         for c in p.clusters["largest"]:
             j = "-" if c["jaccard"] is None else f"{c['jaccard']:.2f}"
             parts.append(f"<h3>cluster {escape(c['cluster'])}: {c['size']} members, word 5-gram "
-                         f"Jaccard {j}</h3>" + _table(["kept", "dropped member"], [[
+                         f"Jaccard {j}</h3>" + html_table(["kept", "dropped member"], [[
                              f"<pre>{escape((c['keeper'] or '(not in the kept output)')[:600])}</pre>",
                              f"<pre>{escape((c['member'] or '')[:600])}</pre>"]], "sample"))
     if p.copies:
@@ -102,9 +90,9 @@ def samples(p: Panels) -> str:
     parts = ['<section id="samples"><h2>Samples of rejected documents</h2><p>The rejects with the '
              "smallest hash of their id per reason (the same every time), text cut at 600 characters.</p>"]
     for reason, rows in sorted(p.samples.items()):
-        body = [[escape(r["id"]), escape(r["drop_detail"] or ""), _n(r["chars"]),
+        body = [[escape(r["id"]), escape(r["drop_detail"] or ""), number(r["chars"]),
                  f"<pre>{escape(r['text'] or '')}</pre>"] for r in rows]
-        parts.append(f'<h3>{escape(reason)}</h3>' + _table(["id", "detail", "chars", "text"], body, "sample"))
+        parts.append(f'<h3>{escape(reason)}</h3>' + html_table(["id", "detail", "chars", "text"], body, "sample"))
     return "".join(parts) + "</section>"
 
 
@@ -117,9 +105,9 @@ def run_info(p: Panels, recipe_text: str | None, versions: dict, paths: dict, ex
     details = [[str(s["step"]), escape(s["op"]) + "".join(
         f"<br>{escape(k)}={v:,.3g}" for k, v in sorted((s.get("details") or {}).items()))]
         for s in p.steps if s.get("details")]
-    out = '<section id="run"><h2>Run</h2>' + _table(["what", "value"], rows, "run")
+    out = '<section id="run"><h2>Run</h2>' + html_table(["what", "value"], rows, "run")
     if details:
-        out += _table(["step", "measured"], details, "details")
+        out += html_table(["step", "measured"], details, "details")
     if recipe_text:
         out += f"<h3>recipe</h3><pre>{escape(recipe_text)}</pre>"
     notes = "".join(f"<li>{escape(n)}</li>" for n in p.notes)
