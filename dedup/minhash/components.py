@@ -104,7 +104,7 @@ class ComponentsResult:
     checkpoint_path: str | None = None
 
 
-def _edges_in(edges: DataFrame, src: str, dst: str) -> DataFrame:
+def canonical_edges(edges: DataFrame, src: str, dst: str) -> DataFrame:
     """The input as canonical ``(lo, hi)``, ``lo <= hi`` (duplicates are fine: rounds dedup)."""
     for name in (src, dst):
         if name not in edges.columns:
@@ -235,7 +235,7 @@ def connected_components(edges: DataFrame, *, src: str = "src", dst: str = "dst"
         raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
     if max_iterations < 1:
         raise ValueError(f"max_iterations must be >= 1, got {max_iterations}")
-    current = _edges_in(edges, src, dst)
+    current = canonical_edges(edges, src, dst)
     store = _Store(edges.sparkSession, checkpoint_dir)
     edge_metrics = [F.count(F.lit(1)).alias("edges"),
                     F.coalesce(F.sum(F.col(_CHANGED).cast("long")), F.lit(0)).alias("changed")]

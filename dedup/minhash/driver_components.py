@@ -31,7 +31,7 @@ from numba import njit
 from pyspark.sql import DataFrame
 from pyspark.sql.types import DataType, IntegralType, StringType, StructField, StructType
 
-from thresher.dedup.minhash.components import COMPONENT, NODE, ComponentsResult, _edges_in
+from thresher.dedup.minhash.components import COMPONENT, NODE, ComponentsResult, canonical_edges
 from thresher.operators.errors import InputError
 
 DEFAULT_MAX_EDGES = 5_000_000
@@ -86,7 +86,7 @@ def driver_components(edges: DataFrame, *, src: str = "src", dst: str = "dst") -
     """``connected_components(edges)``'s answer, computed on the driver (one Spark job
     to collect; ``iterations`` 0). Ids must be integers or strings."""
     start = time.perf_counter()
-    canonical = _edges_in(edges, src, dst)  # the Spark path's checks and null rules
+    canonical = canonical_edges(edges, src, dst)  # the Spark path's checks and null rules
     id_type = canonical.schema.fields[0].dataType
     if not driver_supported(id_type):
         raise InputError(f"driver components: node ids must be integers or strings, got "
