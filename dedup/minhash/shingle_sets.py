@@ -26,11 +26,13 @@ from numba import njit
 from thresher.dedup.minhash.config import MinHashConfig
 from thresher.dedup.minhash.hash64 import xxh64, xxh64_slice
 from thresher.dedup.minhash.reference import reference_shingles
+from thresher.dedup.minhash.shingle_walk import DONE, WALK_STATE, next_spans, start_walk
 from thresher.operators.arrow import string_chunks, utf8_buffers
 from thresher.operators.errors import InputError
 
 SET_HASH_SEED = 0
 _SPACE = np.uint8(ord(" "))
+_SPANS = 512  # shingle spans per walk call
 
 
 @njit(cache=True, nogil=True)
@@ -55,49 +57,34 @@ def _count(data, offsets, valid, ngram, char_mode, counts):
 
 
 @njit(cache=True, nogil=True)
-def _fill(data, start, end, ngram, char_mode, ring, out, pos):
+def _fill(data, start, end, ngram, char_mode, ring, state, begins, ends, out, pos):
     """Write the hashes of every shingle of ``data[start:end]`` to ``out[pos:]``."""
     seed = np.uint64(SET_HASH_SEED)
-    ntok = 0
-    slot = 0  # ring[slot]: first byte of the token ngram tokens back
-    if char_mode:
-        for i in range(start, end + 1):
-            if i == end or (data[i] & 0xC0) != 0x80:
-                if ntok >= ngram:
-                    out[pos] = xxh64_slice(data, ring[slot], i, seed)
-                    pos += 1
-                if i < end:
-                    ring[slot] = i
-                    slot = 0 if slot + 1 == ngram else slot + 1
-                    ntok += 1
-    else:
-        wstart = start
-        for i in range(start, end + 1):
-            if i == end or data[i] == _SPACE:
-                ring[slot] = wstart
-                slot = 0 if slot + 1 == ngram else slot + 1
-                ntok += 1
-                if ntok >= ngram:
-                    out[pos] = xxh64_slice(data, ring[slot], i, seed)
-                    pos += 1
-                wstart = i + 1
-    if ntok < ngram:  # too short for one shingle: the whole text is the shingle
-        out[pos] = xxh64_slice(data, start, end, seed)
-        pos += 1
-    return pos
+    start_walk(state, start)
+    while True:
+        n = next_spans(data, start, end, ngram, char_mode, ring, state, begins, ends)
+        for k in range(n):
+            out[pos] = xxh64_slice(data, begins[k], ends[k], seed)
+            pos += 1
+        if state[DONE]:
+            return pos
 
 
 @njit(cache=True, nogil=True)
 def _sets_kernel(data, offsets, valid, ngram, char_mode, starts, out, out_offsets):
     """Each text's hashes sorted and deduplicated in place, packed to the left."""
     ring = np.zeros(ngram, np.int64)
+    state = np.zeros(WALK_STATE, np.int64)
+    begins = np.empty(_SPANS, np.int64)
+    ends = np.empty(_SPANS, np.int64)
     w = 0
     for d in range(starts.shape[0] - 1):
         out_offsets[d] = w
         a, b = starts[d], starts[d + 1]
         if b == a:
             continue
-        _fill(data, offsets[d], offsets[d + 1], ngram, char_mode, ring, out, a)
+        _fill(data, np.int64(offsets[d]), np.int64(offsets[d + 1]), ngram, char_mode, ring,
+              state, begins, ends, out, a)
         seg = out[a:b]
         seg.sort()
         last = seg[0]

@@ -33,6 +33,7 @@ from thresher.dedup.minhash.bands import band_hashes
 from thresher.dedup.minhash.config import MinHashConfig
 from thresher.dedup.minhash.hashing import SHINGLE_HASH_SEED, fmix32, murmur3_32_slice, shingle_hash32
 from thresher.dedup.minhash.permutations import permutations
+from thresher.dedup.minhash.shingle_walk import DONE, WALK_STATE, next_spans, start_walk
 from thresher.operators.arrow import utf8_buffers
 from thresher.operators.errors import InputError
 
@@ -42,7 +43,6 @@ EMPTY_HASH = np.uint32(0xFFFFFFFF)
 _CHUNK = 512  # shingle hashes per fold: small enough to stay in L1 with the signature
 _U32 = np.uint64(0xFFFFFFFF)
 _P61 = np.uint64((1 << 61) - 1)
-_SPACE = np.uint8(ord(" "))
 
 
 @njit(cache=True, nogil=True)
@@ -87,58 +87,34 @@ def _fold(hbuf, cnt, affine, a, b, sig):
 
 
 @njit(cache=True, nogil=True)
-def _doc_signature(data, start, end, ngram, char_mode, affine, a, b, ring, hbuf, sig):
-    """Fold every shingle of ``data[start:end]`` into ``sig`` (left as is if empty)."""
-    if end <= start:
-        return
+def _doc_signature(data, start, end, ngram, char_mode, affine, a, b, ring, state, begins, ends,
+                   hbuf, sig):
+    """Fold every shingle of ``data[start:end]`` into ``sig`` (left as is if empty),
+    ``len(hbuf)`` shingle hashes at a time."""
     seed = np.uint64(SHINGLE_HASH_SEED)
-    chunk = hbuf.shape[0]
-    cnt = 0
-    ntok = 0
-    slot = 0  # ring[slot]: first byte of the token ngram tokens back (a ring, no modulo)
-    if char_mode:
-        for i in range(start, end + 1):
-            if i == end or (data[i] & 0xC0) != 0x80:
-                if ntok >= ngram:
-                    hbuf[cnt] = murmur3_32_slice(data, ring[slot], i, seed)
-                    cnt += 1
-                    if cnt == chunk:
-                        _fold(hbuf, cnt, affine, a, b, sig)
-                        cnt = 0
-                if i < end:
-                    ring[slot] = i
-                    slot = 0 if slot + 1 == ngram else slot + 1
-                    ntok += 1
-    else:
-        wstart = start
-        for i in range(start, end + 1):
-            if i == end or data[i] == _SPACE:
-                ring[slot] = wstart
-                slot = 0 if slot + 1 == ngram else slot + 1
-                ntok += 1
-                if ntok >= ngram:
-                    hbuf[cnt] = murmur3_32_slice(data, ring[slot], i, seed)
-                    cnt += 1
-                    if cnt == chunk:
-                        _fold(hbuf, cnt, affine, a, b, sig)
-                        cnt = 0
-                wstart = i + 1
-    if ntok < ngram:  # too short for one shingle: the whole text is the shingle
-        hbuf[cnt] = murmur3_32_slice(data, start, end, seed)
-        cnt += 1
-    if cnt > 0:
-        _fold(hbuf, cnt, affine, a, b, sig)
+    start_walk(state, start)
+    while True:
+        n = next_spans(data, start, end, ngram, char_mode, ring, state, begins, ends)
+        for k in range(n):
+            hbuf[k] = murmur3_32_slice(data, begins[k], ends[k], seed)
+        if n > 0:
+            _fold(hbuf, n, affine, a, b, sig)
+        if state[DONE]:
+            return
 
 
 @njit(cache=True, nogil=True)
 def _signatures_kernel(data, offsets, valid, ngram, char_mode, affine, a, b, out):
     """out[d] = signature of text d (out pre-filled with EMPTY_HASH)."""
     ring = np.zeros(ngram, np.int64)
+    state = np.zeros(WALK_STATE, np.int64)
     hbuf = np.empty(_CHUNK, np.uint32)
+    begins = np.empty(_CHUNK, np.int64)
+    ends = np.empty(_CHUNK, np.int64)
     for d in range(out.shape[0]):
         if valid[d]:
             _doc_signature(data, np.int64(offsets[d]), np.int64(offsets[d + 1]), ngram,
-                           char_mode, affine, a, b, ring, hbuf, out[d])
+                           char_mode, affine, a, b, ring, state, begins, ends, hbuf, out[d])
 
 
 def compute_signatures(texts: pa.Array | pa.ChunkedArray, cfg: MinHashConfig) -> np.ndarray:
