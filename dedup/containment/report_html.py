@@ -69,8 +69,8 @@ def funnel(stages: dict, edges: list[Edge]) -> str:
         s = by[name]
         before, after = s["pairs_before"], s["pairs_after"]
         pruned = before - after if name != "verified" or exact else None
-        rows.append([name, escape(what), number(before), number(after), number(pruned), number(s["seconds"]),
-                     number(s["bytes_read"])])
+        rows.append([name, escape(what), number(before), number(after), number(pruned),
+                     number(s["seconds"]), number(s["bytes_read"])])
         if name != "verified" or exact:
             bars.append((what, after))
     v = stages["verdicts"]
@@ -79,8 +79,10 @@ def funnel(stages: dict, edges: list[Edge]) -> str:
     if not exact:
         totals += ("<p>--verify sample: pairs that pass the sample test are <em>probable</em>, "
                    "not verified.</p>")
-    rules = sorted((by["stats"].get("pruned_by_rule") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
-    rule_table = html_table(["rule", "pairs pruned"], [[escape(r), number(c)] for r, c in rules], "rules")
+    rules = sorted((by["stats"].get("pruned_by_rule") or {}).items(),
+                   key=lambda kv: (-kv[1], kv[0]))
+    rule_table = html_table(["rule", "pairs pruned"],
+                            [[escape(r), number(c)] for r, c in rules], "rules")
     content = by["content"]
     sample = (f"<p>content stage: {number(content.get('sampled_pairs'))} pairs took the sample test, "
               f"{number(content.get('direct_pairs'))} went straight to verification.</p>")
@@ -89,8 +91,8 @@ def funnel(stages: dict, edges: list[Edge]) -> str:
                *(number(decided[(stage, k)]) for k in VERDICTS)] for stage in DECIDED_AT]
     return ('<section id="funnel"><h2>Stage funnel</h2>' + totals
             + charts.bars(bars, title="pairs left after each stage", color="#5a6fb0")
-            + html_table(["stage", "what is left", "pairs in", "pairs out", "pruned", "seconds", "bytes read"],
-                     rows, "funnel") + sample
+            + html_table(["stage", "what is left", "pairs in", "pairs out", "pruned", "seconds",
+                          "bytes read"], rows, "funnel") + sample
             + ("<h3>pruned by statistics, per rule</h3>" + rule_table if rules else "")
             + "<h3>edges.parquet by deciding stage and verdict</h3>"
             + html_table(["decided at", "pairs decided", *VERDICTS], matrix, "decided") + "</section>")
@@ -112,8 +114,8 @@ def graph(edges: list[Edge], tables: dict[str, TableInfo], plan: dict | None) ->
             "keep" if plan is not None else "")
         # The plan's action second: the report's tables left-align their first two columns.
         rows.append([escape(name)] + ([action] if plan is not None else [])
-                    + [escape(t.format), number(t.data_bytes), number(t.stats.rows), number(parents[name]),
-                       number(children[name])])
+                    + [escape(t.format), number(t.data_bytes), number(t.stats.rows),
+                       number(parents[name]), number(children[name])])
     head = ["table"] + (["plan"] if plan is not None else [])
     head += ["format", "bytes", "rows", "contained in", "contains"]
     return ('<section id="graph"><h2>Containment graph</h2><p>An arrow A → B: every row of A '

@@ -24,14 +24,15 @@ def funnel(p: Panels) -> str:
     for s in p.steps:
         reasons = s["dropped_by_reason"] or {}
         drop_chars = sum(p.chars.get((s["step"], r), 0) for r in reasons)
-        row = [str(s["step"]), escape(s["op"]), number(s["rows_in"]), number(s["rows_out"]), number(s["dropped"]),
-               number(drop_chars) if p.chars else "-"]
+        row = [str(s["step"]), escape(s["op"]), number(s["rows_in"]), number(s["rows_out"]),
+               number(s["dropped"]), number(drop_chars) if p.chars else "-"]
         if has_tokens:
             row.append(number(sum(p.tokens.get((s["step"], r), 0) for r in reasons)))
         row.append(number(s.get("seconds")))
         rows.append(row)
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            r = ["", f"&nbsp;&nbsp;{escape(reason)}", "", "", number(n), number(p.chars.get((s["step"], reason)))]
+            r = ["", f"&nbsp;&nbsp;{escape(reason)}", "", "", number(n),
+                 number(p.chars.get((s["step"], reason)))]
             rows.append(r + ([number(p.tokens.get((s["step"], reason)))] if has_tokens else []) + [""])
             bars.append((f"{s['step']} {reason}", n))
     head = ["step", "op / reason", "rows in", "rows kept", "rows dropped", "chars dropped"]
@@ -63,7 +64,8 @@ def metrics(p: Panels) -> str:
         parts.append(svg.histogram(m["edges"], m["counts"], threshold=m["threshold"],
                                    title=f"step {m['step']} {m['reason']} ({m['rows']:,} dropped)"))
     for s in p.scores:
-        parts.append(svg.histogram(s["edges"], s["counts"], title=f"column {s['column']}: kept vs dropped"))
+        parts.append(svg.histogram(s["edges"], s["counts"],
+                                   title=f"column {s['column']}: kept vs dropped"))
     return "".join(parts) + "</section>"
 
 
@@ -87,12 +89,14 @@ def dedup(p: Panels) -> str:
 def samples(p: Panels) -> str:
     if not p.samples:
         return ""
-    parts = ['<section id="samples"><h2>Samples of rejected documents</h2><p>The rejects with the '
-             "smallest hash of their id per reason (the same every time), text cut at 600 characters.</p>"]
+    parts = ['<section id="samples"><h2>Samples of rejected documents</h2><p>The rejects with '
+             "the smallest hash of their id per reason (the same every time), text cut at "
+             "600 characters.</p>"]
     for reason, rows in sorted(p.samples.items()):
         body = [[escape(r["id"]), escape(r["drop_detail"] or ""), number(r["chars"]),
                  f"<pre>{escape(r['text'] or '')}</pre>"] for r in rows]
-        parts.append(f'<h3>{escape(reason)}</h3>' + html_table(["id", "detail", "chars", "text"], body, "sample"))
+        parts.append(f'<h3>{escape(reason)}</h3>'
+                     + html_table(["id", "detail", "chars", "text"], body, "sample"))
     return "".join(parts) + "</section>"
 
 

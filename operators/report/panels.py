@@ -78,6 +78,13 @@ def volume(kept, rejects, text: str, tokens: str | None) -> tuple[dict, dict]:
     return chars, toks
 
 
+_KEY_SEP = "\t"
+
+
+def _metric_key(bound_row) -> str:
+    return f"{bound_row['drop_step']}{_KEY_SEP}{bound_row['drop_reason']}"
+
+
 def metric_histograms(rejects: DataFrame, steps: list[dict]) -> list[dict]:
     """Per filter reason, the measured value of the dropped rows with the bound drawn.
     Kept rows' values are not in any table the run writes, so only drops are shown."""
@@ -86,17 +93,18 @@ def metric_histograms(rejects: DataFrame, steps: list[dict]) -> list[dict]:
                               F.regexp_extract("drop_detail", MEASURE, 3).alias("bound")
                               ).where(F.col("value") != "").cache()
     try:
-        bounds = measured.groupBy("drop_step", "drop_reason").agg(
-            F.first("bound").alias("bound"), F.count("*").alias("n")).orderBy("drop_step", "drop_reason").collect()
-        key = F.concat_ws("\t", F.col("drop_step").cast("string"), F.col("drop_reason"))
+        bounds = (measured.groupBy("drop_step", "drop_reason")
+                  .agg(F.first("bound").alias("bound"), F.count("*").alias("n"))
+                  .orderBy("drop_step", "drop_reason").collect())
+        # One key per (step, reason), built the same way in Spark and on the driver.
+        key = F.concat_ws(_KEY_SEP, F.col("drop_step").cast("string"), F.col("drop_reason"))
         drawn = histograms(measured.select(key.alias("k"), F.col("value").alias("v"),
                                            F.lit("dropped").alias("s")),
-                           extra={f"{b['drop_step']}\t{b['drop_reason']}": (float(b["bound"]),)
-                                  for b in bounds})
+                           extra={_metric_key(b): (float(b["bound"]),) for b in bounds})
         out = []
         ops = {s["step"]: s["op"] for s in steps}
         for b in bounds:
-            edges, counts = drawn.get(f"{b['drop_step']}\t{b['drop_reason']}", ([], {}))
+            edges, counts = drawn.get(_metric_key(b), ([], {}))
             out.append({"step": b["drop_step"], "op": ops.get(b["drop_step"], "?"),
                         "reason": b["drop_reason"], "threshold": float(b["bound"]), "rows": b["n"],
                         "edges": edges, "counts": counts})

@@ -3,7 +3,7 @@
 driver, whatever the rows, and a report of many columns costs two jobs, not two each."""
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 BUCKETS = 30
@@ -27,7 +27,8 @@ def histograms(long: DataFrame, *, buckets: int = BUCKETS,
     if not ranges:
         return {}
     bounds = long.sparkSession.createDataFrame(
-        [(k, lo, (hi - lo) / buckets) for k, (lo, hi) in ranges.items()], "k string, lo double, w double")
+        [(k, lo, (hi - lo) / buckets) for k, (lo, hi) in ranges.items()],
+        "k string, lo double, w double")
     bucket = F.least(F.floor((F.col("v") - F.col("lo")) / F.col("w")).cast("int"), F.lit(buckets - 1))
     counts: dict[str, dict[str, list[int]]] = {}
     for row in (data.join(F.broadcast(bounds), "k").groupBy("k", "s", bucket.alias("b"))
@@ -39,11 +40,3 @@ def histograms(long: DataFrame, *, buckets: int = BUCKETS,
         edges = [lo + i * width for i in range(buckets)] + [hi]
         out[k] = edges, dict(sorted(counts.get(k, {}).items(), key=lambda kv: kv[0] != "kept"))
     return out
-
-
-def histogram(df: DataFrame, value: Column, *, series: Column | None = None,
-              buckets: int = BUCKETS, extra: tuple[float, ...] = ()) -> tuple[list[float], dict[str, list[int]]]:
-    """One histogram: edges and counts per series (``series``: a string column)."""
-    long = df.select(F.lit("h").alias("k"), value.alias("v"),
-                     (series if series is not None else F.lit("dropped")).alias("s"))
-    return histograms(long, buckets=buckets, extra={"h": extra}).get("h", ([], {}))

@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from thresher.operators.errors import InputError, MissingDependencyError
+from thresher.operators.errors import InputError, MissingDependencyError, ThresherError
 
 LABEL_PREFIX = "__label__"
 _SPACE = re.compile(r"\s")
@@ -79,9 +79,14 @@ class TrainConfig(BaseModel):
                                                                self.minn, self.maxn)})
 
     def fasttext_args(self) -> dict:
+        """Keyword arguments of ``fasttext.train_supervised``; ``bucket`` must be resolved."""
+        if self.bucket is None:
+            # A silent fallback to fastText's 2M buckets would write a ~800 MB model for a
+            # small training set: the very thing sized_for exists to prevent.
+            raise ThresherError("TrainConfig.bucket is unresolved: call sized_for(tokens) first")
         return dict(epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
                     minn=self.minn, maxn=self.maxn, minCount=self.min_count, loss=self.loss,
-                    bucket=FASTTEXT_BUCKETS if self.bucket is None else self.bucket, thread=self.thread, seed=self.seed, verbose=0)
+                    bucket=self.bucket, thread=self.thread, seed=self.seed, verbose=0)
 
 
 def read_labelled(path: str, text_column: str, label_column: str) -> tuple[list[str], list[str], int]:

@@ -9,10 +9,10 @@ rolled back (every output, the index included, as the previous run left it), a
 committed one rolled forward (the killed run's outputs, kept-aside copies gone). A
 rerun then completes. The first run's outputs are copied for each point (the index's
 rows then name the first copy's output: for the copies, rows of another output, which
-the rerun does not count; the rollback checks do not depend on it). Each killed run is its own process, started cold: a classic one
-starts its own JVM (~30 s on 2 cores, so the classic test kills at a few points), a
-Spark Connect client only Python (the server is shared), so the Connect test kills at
-every point. They run two at a time.
+the rerun does not count; the rollback checks do not depend on it). Each killed run is
+its own process, started cold: a classic one starts its own JVM (~30 s on 2 cores, so
+the classic test kills at a few points), a Spark Connect client only Python (the server
+is shared), so the Connect test kills at every point. They run two at a time.
 """
 from __future__ import annotations
 
