@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 
 import pyarrow.parquet as pq
 
@@ -25,11 +26,19 @@ from .report_html import containment_html
 from .svg import containment_svg
 from .tables import TableInfo
 
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # s3a:, hdfs:, dbfs: (not C:\\)
 FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg", "report.html")
 
 
 def check_output(out: str):
     """``(fs, path)`` of the output folder, after checking it may be replaced (see above)."""
+    scheme = _SCHEME.match(str(out))
+    if scheme and scheme.group(1).lower() != "file":
+        # Said before any session is asked for: on classic Spark and on Connect alike the
+        # output is written by the driver's own filesystem, whatever the lake is on.
+        raise ContainmentInputError(f"--out {out!r}: the output must be a local folder, not a "
+                                    f"{scheme.group(1)}: URI (on Databricks, a /Volumes/... or "
+                                    "/dbfs/... path; the sources may be remote)")
     try:
         fs, path = get_fs(out)
     except OutputError as exc:

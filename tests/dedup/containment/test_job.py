@@ -143,3 +143,10 @@ def test_bad_options_and_sources_fail_before_spark(tmp_path, monkeypatch):
         find_containment([str(tmp_path / "empty")], out=str(tmp_path / "o"))
     with pytest.raises(ContainmentInputError, match="config or keyword"):
         find_containment([str(tmp_path)], out=str(tmp_path / "o"), config=ContainmentConfig(), seed=1)
+    for remote_out in ("s3a://bucket/containment", "dbfs:/out/containment"):
+        for remote in (None, "sc://localhost:1"):  # classic, and SPARK_REMOTE (Connect)
+            if remote:
+                monkeypatch.setenv("SPARK_REMOTE", remote)
+            with pytest.raises(ContainmentInputError, match=f"'{remote_out}'.*must be a local folder"):
+                find_containment([str(tmp_path)], out=remote_out)
+            monkeypatch.delenv("SPARK_REMOTE", raising=False)
