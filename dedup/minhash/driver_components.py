@@ -11,8 +11,10 @@ their UTF-8 bytes, which is Arrow's order too), a null endpoint is no node
 
 Driver memory: the edges arrive as two Arrow columns, about ``2 * edges * (id
 bytes + 8)``: 80 MB for 5M edges of long ids, ~400 MB of 34-character content ids
-(``spark.driver.maxResultSize``, 1 GB by default, must hold them). Ids must be
-integers or strings (``driver_supported``); other types take the Spark path.
+(``spark.driver.maxResultSize``, 1 GB by default, must hold them: ``fits_driver``
+measures the edges' bytes and sends a set over 80% of it to the Spark path, instead
+of a collect that fails). Ids must be integers or strings (``driver_supported``);
+other types take the Spark path.
 
 Example::
 
@@ -22,6 +24,7 @@ Example::
 """
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -29,12 +32,54 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql.types import DataType, IntegralType, StringType, StructField, StructType
 
 from thresher.dedup.minhash.components import COMPONENT, NODE, ComponentsResult, canonical_edges
 from thresher.operators.errors import InputError
 
 DEFAULT_MAX_EDGES = 5_000_000
+RESULT_SIZE_SHARE = 0.8  # of spark.driver.maxResultSize: room for Arrow's framing
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmgtp]?)b?\s*$", re.IGNORECASE)
+
+
+def parse_bytes(text: str) -> int | None:
+    """Bytes of a Spark size setting ("1g", "512m", "2048k", "1073741824"; Spark's
+    byte units are powers of 2); None if it is not one."""
+    match = _SIZE.match(str(text))
+    return int(match.group(1)) * _UNITS[match.group(2).lower()] if match else None
+
+
+def max_result_bytes(spark) -> int | None:
+    """``spark.driver.maxResultSize`` in bytes (1 GB unless set); None for unlimited
+    (0) or unreadable (a Connect server may not say)."""
+    try:
+        value = spark.conf.get("spark.driver.maxResultSize", "1g")
+    except Exception:  # noqa: BLE001 - a Connect server may refuse to show a static conf
+        return parse_bytes("1g")
+    size = parse_bytes(value)
+    return size or None
+
+
+def fits_driver(edges: DataFrame, max_edges: int, *, src: str = "src",
+                dst: str = "dst") -> tuple[bool, int, int]:
+    """``(fits, edges, bytes)``: whether ``edges`` may be labelled on the driver: at most
+    ``max_edges`` of them, and their collected bytes (8 per number or string offset,
+    plus a string's UTF-8 bytes) within ``RESULT_SIZE_SHARE`` of maxResultSize. One
+    Spark job (edges should be materialised: it reads them once)."""
+    id_type = edges.schema[src].dataType
+    if isinstance(id_type, StringType):
+        length = [F.coalesce(F.octet_length(c), F.lit(0)) for c in (src, dst)]
+        payload = F.coalesce(F.sum(length[0] + length[1]), F.lit(0))
+    else:
+        payload = F.lit(0)
+    row = edges.agg(F.count(F.lit(1)).alias("n"), payload.alias("b")).first()
+    count = int(row["n"])
+    size = 16 * count + int(row["b"])
+    budget = max_result_bytes(edges.sparkSession)
+    fits = count <= max_edges and (budget is None or size <= RESULT_SIZE_SHARE * budget)
+    return fits, count, size
 
 
 def driver_supported(id_type: DataType) -> bool:

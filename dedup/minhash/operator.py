@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from thresher.dedup.minhash.components import connected_components
 from thresher.dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
 from thresher.dedup.minhash.driver_components import (DEFAULT_MAX_EDGES, driver_components,
-                                                      driver_supported)
+                                                      driver_supported, fits_driver)
 from thresher.dedup.minhash.index import (ANCHOR, SELF, index_config, index_matches, index_rows,
                                           read_index)
 from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
@@ -215,7 +215,7 @@ class MinHashDedup(Operator):
                 candidates = store.stage("edges", k["bands"], lambda: candidate_edges(keys, id_name))
                 edges, k["edges"] = candidates, k["bands"]
             cc_dir = None if store.root is None else f"{store.root}/cc-{k['edges']}"
-            self._components_path = None
+            self._components_path, self._components_bytes = None, None
             comps = store.stage("components", k["edges"],
                                 lambda: self._hold(self._components(edges, cc_dir)))
             keep_values = ""  # the keepers also depend on the keep column's values
@@ -238,6 +238,8 @@ class MinHashDedup(Operator):
                                               edges if p.verify else None, clusters, store)
             if self._components_path is not None:  # None: reused from a checkpoint
                 self._report["components_on_driver"] = float(self._components_path == "driver")
+            if self._components_bytes is not None:  # what collecting the edges would take
+                self._report["components_edge_bytes"] = float(self._components_bytes)
             if p.index:
                 self._report["index_matches"] = float(0 if matched is None else matched.count())
         finally:
@@ -333,10 +335,12 @@ class MinHashDedup(Operator):
         """``(node, component)``: on the driver for a small edge set, else in Spark."""
         pairs = edges.select("src", "dst")
         bound = self.params.driver_components_max_edges
-        # edges is a materialised stage: counting it reads the cache, not the input
-        if bound > 0 and driver_supported(pairs.schema["src"].dataType) and pairs.count() <= bound:
-            self._components_path = "driver"
-            return driver_components(pairs).components
+        # edges is a materialised stage: measuring it reads the cache, not the input
+        if bound > 0 and driver_supported(pairs.schema["src"].dataType):
+            fits, _count, self._components_bytes = fits_driver(pairs, bound)
+            if fits:
+                self._components_path = "driver"
+                return driver_components(pairs).components
         self._components_path = "spark"
         return connected_components(pairs, checkpoint_dir=cc_dir).components
 

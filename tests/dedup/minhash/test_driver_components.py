@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
 from thresher.dedup.minhash.components import connected_components
-from thresher.dedup.minhash.driver_components import driver_components, label_arrays
+import thresher.dedup.minhash.driver_components as driver_module
+from thresher.dedup.minhash.driver_components import (driver_components, fits_driver, label_arrays,
+                                                      parse_bytes)
 from thresher.operators.errors import InputError
 from tests.dedup.minhash.test_components import chain, edges_df, random_edges, union_find
 from tests.dedup.minhash.test_operator import apply, make, reasons
@@ -97,8 +99,8 @@ def test_operator_takes_the_driver_path_under_its_bound(spark, tmp_path):
     assert op_small.report()["components_on_driver"] == 1.0
     assert op_spark.report()["components_on_driver"] == 0.0
     assert reasons(small) == reasons(spark_path)
-    assert {k: v for k, v in op_small.report().items() if not k.startswith(("seconds", "components_on"))} \
-        == {k: v for k, v in op_spark.report().items() if not k.startswith(("seconds", "components_on"))}
+    assert {k: v for k, v in op_small.report().items() if not k.startswith(("seconds", "components_"))} \
+        == {k: v for k, v in op_spark.report().items() if not k.startswith(("seconds", "components_"))}
     _, op_tight = apply(df, driver_components_max_edges=1)  # 3 candidate edges > 1
     assert op_tight.report()["components_on_driver"] == 0.0
     # a checkpoint of either path serves the other: the stage key does not hold the path
@@ -108,4 +110,37 @@ def test_operator_takes_the_driver_path_under_its_bound(spark, tmp_path):
     assert op1.report()["components_on_driver"] == 1.0 and op2.report()["reused_components"] == 1.0
     assert "components_on_driver" not in op2.report() and reasons(again) == reasons(first)
     for op in (op_small, op_spark, op_tight, op1, op2):
+        op.release()
+
+
+def test_spark_size_settings_parse_as_spark_reads_them():
+    assert [parse_bytes(t) for t in ("1g", "512m", "2048k", "1073741824", "4GB", " 3 t ")] \
+        == [1 << 30, 512 << 20, 2 << 20, 1 << 30, 4 << 30, 3 << 40]
+    assert parse_bytes("0") == 0 and parse_bytes("lots") is None and parse_bytes("1.5g") is None
+
+
+def test_edges_over_the_result_size_take_the_spark_path(spark, monkeypatch):
+    """The edge bound alone is not enough: 5M edges of long content ids can outgrow
+    spark.driver.maxResultSize. The edges' bytes are measured and a set over 80% of
+    it goes to Spark's rounds (same labels) instead of a collect that fails."""
+    strings = spark.createDataFrame([("doc-b", "doc-a"), ("doc-c", "doc-b"), (None, "doc-x")],
+                                    "src string, dst string")
+    fits, count, size = fits_driver(strings, 10)
+    assert (fits, count, size) == (True, 3, 16 * 3 + 5 * 5)  # 8 per value, plus UTF-8 bytes
+    longs = spark.createDataFrame([(2, 1), (3, 2)], "src bigint, dst bigint")
+    assert fits_driver(longs, 10) == (True, 2, 32) and fits_driver(longs, 1)[0] is False
+    monkeypatch.setattr(driver_module, "max_result_bytes", lambda s: 40)  # 80% of it: 32
+    assert fits_driver(longs, 10)[0] is True and fits_driver(strings, 10)[0] is False
+    monkeypatch.setattr(driver_module, "max_result_bytes", lambda s: None)  # unlimited (0)
+    assert fits_driver(strings, 10)[0] is True
+
+    df = make(spark)
+    free, op_free = apply(df, verify=True)
+    monkeypatch.setattr(driver_module, "max_result_bytes", lambda s: 8)
+    tight, op_tight = apply(df, verify=True)
+    assert op_free.report()["components_on_driver"] == 1.0
+    assert op_tight.report()["components_on_driver"] == 0.0
+    assert op_tight.report()["components_edge_bytes"] == op_free.report()["components_edge_bytes"] > 8
+    assert reasons(tight) == reasons(free)
+    for op in (op_free, op_tight):
         op.release()
