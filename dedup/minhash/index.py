@@ -23,10 +23,16 @@ its own indexed copy as a near duplicate: the same id in the index of this outpu
 means it was kept already (append), and is reported as such; the same id kept into
 another output is ignored.
 
-Matches against the index are band collisions, not verified: the index keeps no
-text. With datasketch's bands and rows for threshold 0.8 and 128 permutations (9 bands
-of 13 rows) a pair at Jaccard 0.8 collides in some band with probability ~40%, at 0.9
-with ~93% (``MinHashConfig.bands_rows``).
+Matches against the index are verified by signature: the index keeps no text, but
+the band-0 row of each document carries its MinHash ``signature``, and a band
+collision counts only where the two signatures agree in at least ``threshold`` of
+their positions (the MinHash estimate of their Jaccard; in-batch pairs with
+``verify: true`` are then checked exactly on shingles). Rows of an index written
+before signatures were kept (no ``signature`` column, or null) still match on a band
+collision alone, counted as ``index_matches_unverified``; such an index is appended to
+in its own schema. With datasketch's bands and rows for threshold 0.8 and 128
+permutations (9 bands of 13 rows) a pair at Jaccard 0.8 collides in some band with
+probability ~40%, at 0.9 with ~93% (``MinHashConfig.bands_rows``).
 """
 from __future__ import annotations
 
@@ -34,9 +40,10 @@ import json
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import (ArrayType, IntegerType, LongType, StringType, StructField,
+                               StructType)
 
-from thresher.dedup.minhash.lsh import BANDS
+from thresher.dedup.minhash.lsh import BANDS, SIG
 from thresher.operators.errors import InputError
 from thresher.operators.io import get_fs, read_input
 from thresher.operators.io.delta import delta_uri, is_delta_table
@@ -45,7 +52,9 @@ INDEX_SCHEMA = StructType([
     StructField("id", StringType(), False), StructField("band", IntegerType(), False),
     StructField("key", LongType(), False), StructField("run_id", StringType(), False),
     StructField("output", StringType(), False), StructField("config", StringType(), False)])
+SIGNATURE = StructField("signature", ArrayType(IntegerType(), False), True)  # band 0 only
 ANCHOR = "_thresher_mh_anchor"
+UNVERIFIED = "_thresher_mh_unverified"  # matched on a band collision alone (an old index row)
 SELF = "_thresher_mh_self"  # the anchor is the document's own id: kept already (append)
 # Delta operations that replace a table's whole content (Spark SQL spellings).
 _REPLACING = ("CREATE OR REPLACE TABLE", "REPLACE TABLE")
@@ -146,38 +155,75 @@ def read_index(spark, path: str, config: str, *,
     if not valid:
         return None
     counted = spark.createDataFrame(valid, "output string, run_id string")
+    signature = (F.col(SIGNATURE.name) if SIGNATURE.name in rows.columns
+                 else F.lit(None).cast(SIGNATURE.dataType).alias(SIGNATURE.name))
     return (rows.join(F.broadcast(counted), ["output", "run_id"])
-            .select("id", "band", "key", "output"))
+            .select("id", "band", "key", "output", signature))
 
 
-def index_matches(keys: DataFrame, index: DataFrame, id_column: str, output: str) -> DataFrame:
-    """``(id, ANCHOR, SELF)`` for each new document matching the index.
+def keeps_signatures(spark, path: str) -> bool:
+    """Whether rows appended to the index at ``path`` carry signatures: a new index
+    does; one written before they were kept has no such column (appended to as it is)."""
+    fs, norm = get_fs(path, spark)
+    if not is_delta_table(fs, norm):
+        return True
+    return SIGNATURE.name in read_input(spark, format="delta", path=path).columns
+
+
+def index_matches(keys: DataFrame, index: DataFrame, id_column: str, output: str, *,
+                  threshold: float | None = None) -> DataFrame:
+    """``(id, ANCHOR, SELF, UNVERIFIED)`` for each new document matching the index.
 
     A document whose id is indexed for ``output`` was kept there already: its anchor is
     its own id (``SELF``). Otherwise the anchor is the smallest *other* indexed id it
-    shares a band key with; its own id kept into another output is no match.
+    shares a band key with and, where ``keys`` carries signatures and ``threshold`` is
+    given, whose indexed signature agrees with its own in at least ``threshold`` of the
+    positions; an indexed row without a signature matches unverified. Its own id kept
+    into another output is no match.
     """
     own = F.col(id_column).cast("string")
     member = keys.select(id_column, F.posexplode(BANDS).alias("band", "key"))
-    near = (member.join(index.withColumnRenamed("id", ANCHOR), ["band", "key"])
+    near = (member.join(index.select("band", "key", F.col("id").alias(ANCHOR), "output"),
+                        ["band", "key"])
             .where(F.col(ANCHOR) != own)
-            .select(id_column, ANCHOR, F.lit(False).alias(SELF)))
+            .select(id_column, ANCHOR, "output").distinct())
+    if threshold is not None and SIG in keys.columns:
+        signed = (index.where(F.col("band") == 0)
+                  .select(F.col("id").alias(ANCHOR), "output", F.col(SIGNATURE.name).alias("_b")))
+        near = (near.join(signed, [ANCHOR, "output"], "left")
+                .join(keys.select(id_column, F.col(SIG).alias("_a")), id_column))
+        equal = F.aggregate(F.zip_with("_a", "_b", lambda x, y: (x == y).cast("int")),
+                            F.lit(0), lambda acc, v: acc + v)
+        near = (near.where(F.col("_b").isNull() | (equal >= F.size("_a") * F.lit(threshold)))
+                .select(id_column, ANCHOR, F.col("_b").isNull().alias(UNVERIFIED)))
+    else:
+        near = near.select(id_column, ANCHOR, F.lit(True).alias(UNVERIFIED))
+    near = near.withColumn(SELF, F.lit(False))
     kept_here = index.where(F.col("output") == output).select(F.col("id").alias(ANCHOR)).distinct()
     same = (keys.select(id_column).join(kept_here, own == F.col(ANCHOR))
-            .select(id_column, ANCHOR, F.lit(True).alias(SELF)))
-    # Kept already beats a near duplicate: the document itself is in the output.
+            .select(id_column, ANCHOR, F.lit(False).alias(UNVERIFIED), F.lit(True).alias(SELF)))
+    # Kept already beats a near duplicate: the document itself is in the output. A
+    # verified anchor beats an unverified one; then the smallest id.
+    best = F.struct(~F.col(SELF), F.col(UNVERIFIED), F.col(ANCHOR))
     return (near.unionByName(same).groupBy(id_column)
-            .agg(F.max(SELF).alias(SELF),
-                 F.min_by(ANCHOR, F.struct(~F.col(SELF), F.col(ANCHOR))).alias(ANCHOR)))
+            .agg(F.max(SELF).alias(SELF), F.min_by(ANCHOR, best).alias(ANCHOR),
+                 F.min_by(UNVERIFIED, best).alias(UNVERIFIED)))
 
 
 def index_rows(kept: DataFrame, keys: DataFrame, id_column: str, *, run_id: str,
-               output: str, config: str) -> DataFrame:
-    """The rows to append for the recipe's ``kept`` documents."""
+               output: str, config: str, signatures: bool = True) -> DataFrame:
+    """The rows to append for the recipe's ``kept`` documents; with ``signatures``, the
+    ``signature`` column (the document's on its band-0 row, where ``keys`` has them)."""
     ids = kept.select(id_column)
-    return (keys.join(ids, id_column, "left_semi")
-            .select(F.col(id_column).cast("string").alias("id"),
-                    F.posexplode(BANDS).alias("band", "key"))
+    columns = [F.col(id_column).cast("string").alias("id"), F.posexplode(BANDS).alias("band", "key")]
+    if signatures:
+        sig = F.col(SIG) if SIG in keys.columns else F.lit(None).cast(SIGNATURE.dataType)
+        columns.append(sig.alias("_sig"))
+    rows = (keys.join(ids, id_column, "left_semi").select(*columns)
             .select("id", F.col("band").cast("int").alias("band"), "key",
                     F.lit(run_id).alias("run_id"), F.lit(output).alias("output"),
-                    F.lit(config).alias("config")))
+                    F.lit(config).alias("config"), *(["_sig"] if signatures else [])))
+    if signatures:
+        rows = rows.select("*", F.when(F.col("band") == 0, F.col("_sig"))
+                           .cast(SIGNATURE.dataType).alias(SIGNATURE.name)).drop("_sig")
+    return rows

@@ -24,8 +24,8 @@ from thresher.dedup.minhash.components import connected_components
 from thresher.dedup.minhash.config import MAX_NUM_PERM, MinHashConfig
 from thresher.dedup.minhash.driver_components import (DEFAULT_MAX_EDGES, driver_components,
                                                       driver_supported, fits_driver)
-from thresher.dedup.minhash.index import (ANCHOR, SELF, index_config, index_matches, index_rows,
-                                          read_index)
+from thresher.dedup.minhash.index import (ANCHOR, SELF, UNVERIFIED, index_config, index_matches,
+                                          index_rows, keeps_signatures, read_index)
 from thresher.dedup.minhash.lsh import NORM, band_keys, candidate_edges, normalized, verify_edges
 from thresher.dedup.minhash.stages import StageStore, input_fingerprint, release_dataframe, stage_key
 from thresher.dedup.minhash.verify import (ESTIMATE_Z, HOT_PIVOTS, bucket_pairs, bucket_report,
@@ -66,7 +66,8 @@ class MinHashDedup(Operator):
     With ``index`` (a Delta table; the recipe's output must be Delta too), documents
     colliding with the band keys of documents kept by earlier runs are dropped, with
     every document clustered with them, and this run's keepers join the index when
-    the output commits (``index.py``). Index matches are band collisions, unverified.
+    the output commits (``index.py``). A band collision with an indexed document counts
+    only where their signatures (kept in the index) agree in ``threshold`` of positions.
 
     Connected components of at most ``driver_components_max_edges`` edges run once on
     the driver (``driver_components.py``), larger graphs in Spark rounds; the labels
@@ -111,8 +112,9 @@ class MinHashDedup(Operator):
         checkpoint_dir: str | None = Field(None, min_length=1, description="write each "
                                            "stage's output here and reuse it on a rerun")
         index: str | None = Field(None, min_length=1, description="Delta table of the band "
-                                  "keys of everything kept so far: drop documents matching "
-                                  "it, append this run's keepers with the output")
+                                  "keys and signatures of everything kept so far: drop "
+                                  "documents matching it, append this run's keepers with "
+                                  "the output")
         driver_components_max_edges: int = Field(
             DEFAULT_MAX_EDGES, ge=0, description="connected components of at most this many "
             "(verified) edges run once on the driver (union-find, same labels); more, or 0: "
@@ -196,10 +198,12 @@ class MinHashDedup(Operator):
             store = self._store = StageStore(spark, p.checkpoint_dir)
             checkpointed = p.checkpoint_dir is not None
             k = {"input": input_fingerprint(docs.select(id_name, NORM)) if checkpointed else ""}
-            sig_params = p.signature_params() | ({"signatures": True} if p.verify else {})
+            # Signatures verify in-batch pairs (verify) and matches against the index.
+            signed = p.verify or bool(p.index)
+            sig_params = p.signature_params() | ({"signatures": True} if signed else {})
             k["bands"] = stage_key(sig_params, k["input"])
             keys = store.stage("bands", k["bands"],
-                               lambda: band_keys(docs, id_name, cfg, signatures=p.verify))
+                               lambda: band_keys(docs, id_name, cfg, signatures=signed))
             estimated = None
             if p.verify:  # every pair of a bucket (pivots in hot ones), estimated, verified
                 k["pairs"] = stage_key({"max_bucket": p.max_bucket, "pivots": HOT_PIVOTS}, k["bands"])
@@ -242,6 +246,8 @@ class MinHashDedup(Operator):
                 self._report["components_edge_bytes"] = float(self._components_bytes)
             if p.index:
                 self._report["index_matches"] = float(0 if matched is None else matched.count())
+                self._report["index_matches_unverified"] = float(
+                    0 if matched is None else matched.where(F.col(UNVERIFIED)).count())
         finally:
             docs.unpersist()
 
@@ -281,7 +287,8 @@ class MinHashDedup(Operator):
         if not self.params.index:
             return []
         rows = index_rows(kept, self._keys, self.ctx.id_column, run_id=run_id,
-                          output=self.ctx.output_path, config=self._index_config())
+                          output=self.ctx.output_path, config=self._index_config(),
+                          signatures=keeps_signatures(kept.sparkSession, self.params.index))
         return [SideOutput("minhash index", rows, self.params.index)]
 
     def _index_config(self) -> str:
@@ -302,7 +309,8 @@ class MinHashDedup(Operator):
             raise InputError(f"step {self.ctx.step} ({self.name}), param 'index': {exc}") from exc
         if index is None:
             return None
-        matched = index_matches(keys, index, self.ctx.id_column, self.ctx.output_path)
+        matched = index_matches(keys, index, self.ctx.id_column, self.ctx.output_path,
+                                threshold=self.params.threshold)
         return self._hold(matched.localCheckpoint(eager=True))
 
     def _anchor(self, clusters: DataFrame, matched: DataFrame) -> DataFrame:
