@@ -41,3 +41,19 @@ def preselect_classic(spark, ninth_corpus, tmp_path_factory):
 
     return run_shipped(spark, "preselect", tmp_path_factory.mktemp("preselect_classic"),
                        ninth_corpus)
+
+
+@pytest.fixture(scope="session")
+def classic_runs(spark, tmp_path_factory):
+    """``classic_runs(name)``: the session's one classic run of recipes/<name>.yaml
+    (tests/shipped_runs.py), made on first use."""
+    import thresher.jobs.builtins  # noqa: F401
+    from tests.shipped_runs import classic_run
+
+    made = {}
+
+    def get(recipe: str):
+        if recipe not in made:
+            made[recipe] = classic_run(spark, recipe, tmp_path_factory.mktemp(f"classic_{recipe}"))
+        return made[recipe]
+    return get

@@ -1,7 +1,10 @@
 """Runs of shipped recipes that several test modules check, made once per test session
 (each costs tens of seconds): the classic run of recipes/preselect.yaml on every ninth
 row of the bundled corpus is asserted on by tests/scorers/preselect/test_recipe.py and
-compared with a Spark Connect run by tests/connect/test_training_connect.py."""
+compared with a Spark Connect run by tests/connect/test_training_connect.py; the
+classic runs of quickstart and dedup_web (``classic_run``) are what the standalone
+cluster (tests/jobs/test_cluster.py) and Spark Connect (tests/connect/
+test_recipes_connect.py) runs must equal."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,3 +56,23 @@ def run_shipped(spark, recipe: str, out: Path, corpus: Path, extra: tuple[str, .
                  overrides=[*training_overrides(recipe, out, corpus), *extra], echo=lambda _s: None)
     rows = ds.dataset(corpus).count_rows()
     return ShippedRun(result, out, corpus, rows)
+
+
+def output_overrides(out: Path) -> list[str]:
+    """kept/, rejects/ and stats/ (Delta) under ``out``, as the recipe comparisons read them."""
+    return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats",
+            "output.mode=overwrite"]
+
+
+def classic_run(spark, recipe: str, out: Path) -> ShippedRun:
+    """The classic, in-process run of a shipped recipe (staged, as shipped) that the
+    cluster and Spark Connect tests compare their runs with; dedup_web's MinHash stages
+    are checkpointed under ``out/stages``."""
+    from thresher.operators.runner import run
+
+    sets = output_overrides(out)
+    if recipe == "dedup_web":
+        sets.append(f"steps.minhash_dedup.checkpoint_dir={out}/stages")
+    result = run(ROOT / "recipes" / f"{recipe}.yaml", spark=spark, overrides=sets,
+                 echo=lambda _s: None)
+    return ShippedRun(result, out, Path(result.recipe.spec.input.path), int(result.steps[0].rows_in))

@@ -3,7 +3,10 @@ stats of classic Spark (compared on content), and a Connect run never reaches fo
 
 quickstart goes through the CLI (``SPARK_REMOTE``, staged mode: every step timed);
 dedup_web through ``run(recipe, spark=<Connect session>)`` (fused: one plan), with
-every JVM-only attribute it asks for recorded.
+every JVM-only attribute it asks for recorded, its connected components on the
+driver (the small-graph path). The classic runs are the session's
+(``classic_runs``: staged, shared with the cluster tests), so dedup_web's comparison
+is also fused against staged.
 """
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ import pytest
 from deltalake import DeltaTable
 
 import thresher.jobs.builtins  # noqa: F401
-from thresher.operators.runner import run
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +62,6 @@ def _same(classic: Path, connect: Path) -> None:
     pd.testing.assert_frame_equal(_stats(classic / "stats"), _stats(connect / "stats"))
 
 
-def _classic(spark, recipe: str, out: Path) -> None:
-    run(ROOT / "recipes" / f"{recipe}.yaml", spark=spark, overrides=_overrides(out, recipe),
-        echo=lambda _s: None)
-
-
 def _env(url: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED", "PYSPARK_GATEWAY_PORT")}
@@ -73,8 +70,7 @@ def _env(url: str | None = None) -> dict:
     return env
 
 
-def test_quickstart_cli_spark_remote_same_as_classic(connect_url, spark, tmp_path):
-    _classic(spark, "quickstart", tmp_path / "classic")
+def test_quickstart_cli_spark_remote_same_as_classic(connect_url, classic_runs, tmp_path):
     out = tmp_path / "connect"
     proc = subprocess.run(
         [sys.executable, "-m", "thresher.jobs.cli", "run", str(ROOT / "recipes" / "quickstart.yaml"),
@@ -82,11 +78,10 @@ def test_quickstart_cli_spark_remote_same_as_classic(connect_url, spark, tmp_pat
         env=_env(connect_url), capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     assert "1,801 rows in" in proc.stdout or "rows in" in proc.stdout
-    _same(tmp_path / "classic", out)
+    _same(classic_runs("quickstart").out, out)
 
 
-def test_dedup_web_python_api_same_as_classic_and_no_jvm(connect_url, spark, tmp_path):
-    _classic(spark, "dedup_web", tmp_path / "classic")
+def test_dedup_web_python_api_same_as_classic_and_no_jvm(connect_url, classic_runs, tmp_path):
     out = tmp_path / "connect"
     proc = subprocess.run(
         [sys.executable, str(RUNNER), connect_url, str(ROOT / "recipes" / "dedup_web.yaml"),
@@ -95,4 +90,8 @@ def test_dedup_web_python_api_same_as_classic_and_no_jvm(connect_url, spark, tmp
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["touched"] == [], f"a Connect run asked for JVM-only attributes: {report['touched']}"
-    _same(tmp_path / "classic", out)
+    _same(classic_runs("dedup_web").out, out)
+    # The candidate graph is small: components ran once on the driver (union-find over
+    # the edges collected as Arrow, labels sent back by createDataFrame), on Connect too.
+    details = _stats(out / "stats").set_index("op").loc["minhash_dedup", "details"]
+    assert dict(details)["components_on_driver"] == 1.0, details

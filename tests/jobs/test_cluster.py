@@ -17,6 +17,7 @@ from deltalake import DeltaTable
 from thresher.jobs.local_cluster import LocalCluster
 from thresher.jobs.package import build_zip
 from tests.browser import CHROMIUM, check_report
+from tests.scorers.dfn.pairs import clip_pairs
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -73,16 +74,13 @@ def output_overrides(out: Path) -> list[str]:
     return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats"]
 
 
-def in_process(spark, out: Path, recipe: str, *overrides: str) -> tuple[list[str], list[tuple]]:
-    """The reference run: the suite's own local SparkSession (local[2], 4 shuffle
-    partitions), so no second JVM is started for it."""
-    from thresher import run
-
-    result = run(str(REPO / "recipes" / recipe), spark=spark,
-                 overrides=[*overrides, *output_overrides(out)], echo=lambda line: None)
+def classic(classic_runs, recipe: str) -> tuple[list[str], list[tuple]]:
+    """The reference run: the session's classic run of the recipe (local[2], 4 shuffle
+    partitions; tests/shipped_runs.py), which the Connect tests compare with too."""
+    shipped = classic_runs(recipe)
     if CHROMIUM:  # every shipped recipe's report renders (dedup_web's is only run here)
-        check_report(result.outputs["report"].split(" ", 1)[1])
-    return outputs(out)
+        check_report(shipped.result.outputs["report"].split(" ", 1)[1])
+    return outputs(shipped.out)
 
 
 def on_cluster(master: str, out: Path, recipe: str, *overrides: str,
@@ -95,36 +93,38 @@ def on_cluster(master: str, out: Path, recipe: str, *overrides: str,
     return outputs(out)
 
 
-def test_spark_submit_quickstart_same_answers_as_local(spark, cluster, tmp_path):
+def test_spark_submit_quickstart_same_answers_as_local(classic_runs, cluster, tmp_path):
     """spark-submit with the --py-files zip, from outside the repo, on the cluster: the
     zip's thresher is the one imported, the text filters' jar comes out of the zip to
     the executors, and the kept rows and stats equal a local run's."""
-    kept_local, stats_local = in_process(spark, tmp_path / "local", "quickstart.yaml")
+    kept_local, stats_local = classic(classic_runs, "quickstart")
 
     zip_path = build_zip(str(tmp_path / "dist"))
-    probe = tmp_path / "probe.py"
-    probe.write_text(textwrap.dedent("""
-        import thresher.operators, thresher.jobs.builtins
-        print("THRESHER_FROM", thresher.operators.__file__)
-    """))
     outside = tmp_path / "elsewhere"
     outside.mkdir()
+    # The job file alone, outside the repo, started by a wrapper that first says which
+    # thresher it imported (one spark-submit for both: each costs a JVM and an app).
+    (outside / "run_recipe.py").write_text((REPO / "jobs" / "run_recipe.py").read_text())
+    wrapper = outside / "probe_then_run.py"
+    wrapper.write_text(textwrap.dedent("""
+        import os, runpy, sys
+        import thresher.operators, thresher.jobs.builtins
+        print("THRESHER_FROM", thresher.operators.__file__, flush=True)
+        job = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run_recipe.py")
+        sys.argv[0] = job
+        runpy.run_path(job, run_name="__main__")
+    """))
     submit = [str(BIN / "spark-submit"), "--master", cluster.master_url, "--py-files", zip_path]
-    proc = subprocess.run(submit + [str(probe)], cwd=outside, env=env(), capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"THRESHER_FROM {zip_path}" in proc.stdout or ".zip/thresher/operators" in proc.stdout, proc.stdout
-
-    run_recipe = tmp_path / "run_recipe.py"  # the job file alone, outside the repo
-    run_recipe.write_text((REPO / "jobs" / "run_recipe.py").read_text())
     # textUdfs=on: the text filters' jar must come out of the zip and reach the
     # executors (ADD JAR), or the run fails instead of falling back to SQL.
     sets = [arg for item in output_overrides(outside) for arg in ("--set", item)]
     proc = subprocess.run(
-        submit + ["--conf", "spark.thresher.textUdfs=on", str(run_recipe),
+        submit + ["--conf", "spark.thresher.textUdfs=on", str(wrapper),
                   str(REPO / "recipes" / "quickstart.yaml"), *sets],
         cwd=outside, env=env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"THRESHER_FROM {zip_path}" in proc.stdout \
+        or ".zip/thresher/operators" in proc.stdout, proc.stdout[-3000:]
     assert "exact_dedup:duplicate=90" in proc.stdout
     kept_cluster, stats_cluster = outputs(outside)
     assert len(kept_local) > 1000
@@ -132,15 +132,14 @@ def test_spark_submit_quickstart_same_answers_as_local(spark, cluster, tmp_path)
     assert stats_local == stats_cluster
 
 
-def test_dedup_recipe_same_answers_local_and_cluster(spark, cluster, tmp_path):
+def test_dedup_recipe_same_answers_local_and_cluster(classic_runs, cluster, tmp_path):
     """MinHash dedup runs Python (numba) on executors and iterates connected
     components: the same keepers and stats locally and on the cluster, also when
     an executor is killed -9 in the middle of the signatures stage and another in the
     middle of the verify stage, after its shuffle (Spark reruns the tasks on a new
     executor, and recomputes the map outputs the lost one held)."""
     stages = "steps.minhash_dedup.checkpoint_dir={}"
-    kept_1, stats_1 = in_process(spark, tmp_path / "local", "dedup_web.yaml",
-                                 stages.format(tmp_path / "local" / "stages"))
+    kept_1, stats_1 = classic(classic_runs, "dedup_web")
     killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
     kept_c, stats_c = on_cluster(cluster.master_url, tmp_path / "cl", "dedup_web.yaml",
                                  stages.format(tmp_path / "cl" / "stages"), environ=killing)
@@ -152,72 +151,107 @@ def test_dedup_recipe_same_answers_local_and_cluster(spark, cluster, tmp_path):
 
 
 SHIPPING_DRIVER = """
-import json, os, sys
+import json, os, shutil, sys
+import thresher.scorers.dfn.operator as dfn_operator
 import thresher.scorers.fasttext.operator as fasttext_operator
 from thresher import Recipe, run
 from pyspark.sql import SparkSession
 
-real_ship = fasttext_operator.ship_file
+real_ship_file, real_ship_dir = fasttext_operator.ship_file, dfn_operator.ship_dir
 
-def ship_then_delete(spark, path):
-    # After shipping, the driver's copy is gone: an executor that read the recipe's
-    # path instead of its SparkFiles copy would fail.
-    shipped = real_ship(spark, path)
+# After shipping, the driver's copy is gone: an executor that read the recipe's path
+# instead of its SparkFiles copy (or unpacked archive) would fail.
+def ship_file_then_delete(spark, path):
+    shipped = real_ship_file(spark, path)
     os.remove(path)
     return shipped
 
-fasttext_operator.ship_file = ship_then_delete
-master, data, model, out = sys.argv[1:5]
+def ship_dir_then_delete(spark, path):
+    shipped = real_ship_dir(spark, path)
+    shutil.rmtree(path)
+    return shipped
+
+fasttext_operator.ship_file = ship_file_then_delete
+dfn_operator.ship_dir = ship_dir_then_delete
+master, text_data, ftz, pairs, clip, out = sys.argv[1:7]
 spark = (SparkSession.builder.master(master).appName("shipping")
          .config("spark.executorEnv.THRESHER_FAILPOINTS", os.environ.get("THRESHER_FAILPOINTS", ""))
          .getOrCreate())
+executors = lambda: spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
+
+# The directory model first: the failpoint kills an executor only in fasttext_score.
+recipe = Recipe.from_dict({
+    "name": "dir-shipping",
+    "input": {"format": "parquet", "path": pairs, "id_column": "id", "text_column": "caption"},
+    "steps": [{"dfn_score": {"model": clip, "image": "image", "output": "s"}}]})
+dfn = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "s").collect()
+print("EXECUTORS_DFN", executors())
 recipe = Recipe.from_dict({
     "name": "shipping",
-    "input": {"format": "parquet", "path": data, "id_column": "id"},
-    "steps": [{"fasttext_score": {"model": model, "label": "hq", "output": "q"}}]})
-rows = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "text", "q").collect()
-json.dump([[r["id"], r["text"], r["q"]] for r in rows], open(out, "w"))
-print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1)
+    "input": {"format": "parquet", "path": text_data, "id_column": "id"},
+    "steps": [{"fasttext_score": {"model": ftz, "label": "hq", "output": "q"}}]})
+scored = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "text", "q").collect()
+json.dump({"fasttext": [[r["id"], r["text"], r["q"]] for r in scored],
+           "dfn": {r["id"]: r["s"] for r in dfn}}, open(out, "w"))
+print("EXECUTORS", executors())
 """
 
 
-def test_model_file_is_shipped_to_executors(cluster, tmp_path):
-    """fasttext_score on the cluster with a model that only the driver ever sees at
-    the recipe's path (deleted from there once shipped): the executors score from
-    their SparkFiles copy, and the scores equal the model's own, also when an executor
-    is killed -9 while it scores (a new one fetches the model and reruns the task)."""
+def test_models_are_shipped_to_executors(cluster, tmp_path):
+    """One driver on the cluster scores with a model file (fasttext_score) and a model
+    directory (dfn_score, a CLIP) that only the driver ever sees at the recipe's path,
+    deleted from there once shipped: the executors score from their SparkFiles copy
+    or unpacked archive, and the scores equal the models' own, also when an executor
+    is killed -9 while it scores fastText (a new one fetches the model and reruns the
+    task). One driver for both saves a JVM and an application start."""
+    pytest.importorskip("transformers")
     import json
     import shutil
 
     import numpy as np
 
+    from thresher.scorers.dfn import ClipScorer
     from thresher.scorers.fasttext import TorchFastText
 
-    bundled = REPO / "data" / "models" / "quality.ftz"
-    model = tmp_path / "driver_only" / "quality.ftz"
-    model.parent.mkdir()
-    shutil.copyfile(bundled, model)
+    bundled_ftz = REPO / "data" / "models" / "quality.ftz"
+    bundled_clip = REPO / "data" / "models" / "tiny_clip"
+    ftz = tmp_path / "driver_only" / "quality.ftz"
+    clip = tmp_path / "driver_only" / "tiny_clip"
+    ftz.parent.mkdir()
+    shutil.copyfile(bundled_ftz, ftz)
+    shutil.copytree(bundled_clip, clip)
+    pairs = tmp_path / "pairs.parquet"
+    images, captions = clip_pairs(pairs)
     driver, out = tmp_path / "driver.py", tmp_path / "scores.json"
     driver.write_text(SHIPPING_DRIVER)
     proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
-                           str(REPO / "data" / "quickstart"), str(model), str(out)],
+                           str(REPO / "data" / "quickstart"), str(ftz), str(pairs), str(clip),
+                           str(out)],
                           env=env(THRESHER_FAILPOINTS="fasttext_score=kill_executor"),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert killed_executors(cluster, "fasttext_score") >= 1, "no executor was killed"
-    assert not model.exists()  # the executors never had the driver's path to read
+    # the executors never had the driver's paths to read
+    assert not ftz.exists() and not clip.exists()
+    assert "EXECUTORS_DFN 2" in proc.stdout, proc.stdout
     # One executor was killed: its replacement may not have registered by the end.
     assert "EXECUTORS 2" in proc.stdout or "EXECUTORS 1" in proc.stdout, proc.stdout
-    copies = list(Path(cluster.work_dir).glob("worker-*/app-*/*/*quality.ftz"))
-    assert copies, "no executor fetched the model through SparkFiles"
+    assert list(Path(cluster.work_dir).glob("worker-*/app-*/*/*quality.ftz")), \
+        "no executor fetched the fastText model through SparkFiles"
+    assert list(Path(cluster.work_dir).glob("worker-*/app-*/*/*tiny_clip.zip*")), \
+        "no executor fetched the CLIP model archive"
 
-    rows = json.load(open(out))
-    scored = [(text, q) for _, text, q in rows if q is not None]
+    got = json.load(open(out))
+    scored = [(text, q) for _, text, q in got["fasttext"] if q is not None]
     assert len(scored) > 1000
-    reference = TorchFastText.from_file(str(bundled), device="cpu")
+    reference = TorchFastText.from_file(str(bundled_ftz), device="cpu")
     hq = reference.labels.index("__label__hq")
     expected = reference.predict_proba([t for t, _ in scored])[:, hq]
     np.testing.assert_allclose([q for _, q in scored], expected, atol=1e-6)
+
+    expected = ClipScorer.from_pretrained(str(bundled_clip), device="cpu").score(images, captions)
+    np.testing.assert_allclose([got["dfn"][f"p{i:02d}"] for i in range(40)], expected, atol=1e-5)
+    assert np.ptp(expected) > 0  # the scores differ from pair to pair
 
 
 def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
@@ -245,78 +279,3 @@ def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
     assert verdicts["l1"] == verdicts["cl"]
     found = {(c, p) for c, p, contained, _ in verdicts["cl"] if contained}
     assert found == truth["contained"]
-
-
-DIR_SHIPPING_DRIVER = """
-import json, shutil, sys
-import thresher.scorers.dfn.operator as dfn_operator
-from thresher import Recipe, run
-from pyspark.sql import SparkSession
-
-real_ship = dfn_operator.ship_dir
-
-def ship_then_delete(spark, path):
-    # After shipping, the driver's directory is gone: an executor that read the
-    # recipe's path instead of its unpacked archive would fail.
-    shipped = real_ship(spark, path)
-    shutil.rmtree(path)
-    return shipped
-
-dfn_operator.ship_dir = ship_then_delete
-master, data, model, out = sys.argv[1:5]
-spark = SparkSession.builder.master(master).appName("dir-shipping").getOrCreate()
-recipe = Recipe.from_dict({
-    "name": "dir-shipping",
-    "input": {"format": "parquet", "path": data, "id_column": "id", "text_column": "caption"},
-    "steps": [{"dfn_score": {"model": model, "image": "image", "output": "s"}}]})
-rows = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "s").collect()
-json.dump({r["id"]: r["s"] for r in rows}, open(out, "w"))
-print("EXECUTORS", spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1)
-"""
-
-
-def test_model_directory_is_shipped_to_executors(cluster, tmp_path):
-    """dfn_score on the cluster with a CLIP directory that only the driver ever sees at
-    the recipe's path (deleted once shipped): executors score from their unpacked copy
-    of the archive, and the scores equal the scorer's own in this process."""
-    pytest.importorskip("transformers")
-    import io
-    import json
-    import shutil
-
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from PIL import Image
-
-    from thresher.scorers.dfn import ClipScorer
-
-    bundled = REPO / "data" / "models" / "tiny_clip"
-    model = tmp_path / "driver_only" / "tiny_clip"
-    shutil.copytree(bundled, model)
-    rng = np.random.default_rng(1)
-    images = []
-    for i in range(40):
-        buf = io.BytesIO()
-        Image.fromarray((rng.random((24 + i, 40, 3)) * 255).astype(np.uint8)).save(buf, "PNG")
-        images.append(buf.getvalue())
-    captions = [f"a photo of a {c} {o}" for c, o in zip(["red", "blue", "green", "red"] * 10,
-                                                       ["cat", "dog", "car", "tree", "house"] * 8)]
-    data = tmp_path / "pairs.parquet"
-    pq.write_table(pa.table({"id": [f"p{i:02d}" for i in range(40)], "image": images,
-                             "caption": captions}), data)
-    driver, out = tmp_path / "driver.py", tmp_path / "scores.json"
-    driver.write_text(DIR_SHIPPING_DRIVER)
-    proc = subprocess.run([sys.executable, str(driver), cluster.master_url, str(data),
-                           str(model), str(out)],
-                          env=env(), capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert not model.exists()  # the executors never had the driver's path to read
-    assert "EXECUTORS 2" in proc.stdout, proc.stdout
-    assert list(Path(cluster.work_dir).glob("worker-*/app-*/*/*tiny_clip.zip*")), \
-        "no executor fetched the model archive"
-
-    got = json.load(open(out))
-    expected = ClipScorer.from_pretrained(str(bundled), device="cpu").score(images, captions)
-    np.testing.assert_allclose([got[f"p{i:02d}"] for i in range(40)], expected, atol=1e-5)
-    assert np.ptp(expected) > 0  # the scores differ from pair to pair
