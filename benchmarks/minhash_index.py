@@ -108,7 +108,7 @@ def measure(spark, batch1: str, batch2: str, root: Path, verify: bool) -> dict:
 
 
 def markdown(doc: dict) -> str:
-    lines = [f"# Index matches: verified by signature vs band collisions alone",
+    lines = ["# Index matches: verified by signature vs band collisions alone",
              "", f"`benchmarks/minhash_index.py --docs {doc['docs']}` ({doc['date']}): batch 1 "
              f"indexed, batch 2 ({doc['runs'][0]['batch2_docs']:,} documents) matched against "
              "it; exact Jaccard >= 0.8 on word 5-grams decides *right*.", "",

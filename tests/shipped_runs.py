@@ -25,12 +25,17 @@ def ninth_rows(folder: Path) -> Path:
     return folder
 
 
+def output_overrides(out: Path) -> list[str]:
+    """kept/, rejects/ and stats/ (Delta) under ``out``, as the recipe comparisons read them."""
+    return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats",
+            "output.mode=overwrite"]
+
+
 def training_overrides(recipe: str, out: Path, corpus: Path) -> list[str]:
     """Outputs and models under ``out``; one training thread (fastText's multi-threaded
     training is not reproducible, and the comparisons are of one engine against another,
     not of one thread schedule against another)."""
-    sets = [f"input.path={corpus}", f"output.path={out}/kept", f"output.rejects={out}/rejects",
-            f"output.stats={out}/stats", "output.mode=overwrite"]
+    sets = [f"input.path={corpus}", *output_overrides(out)]
     model = out / "model" / "m.bin"
     if recipe == "quality_fasttext":
         sets += [f"steps.fasttext_train.input={corpus}", f"steps.fasttext_train.model={model}",
@@ -56,12 +61,6 @@ def run_shipped(spark, recipe: str, out: Path, corpus: Path, extra: tuple[str, .
                  overrides=[*training_overrides(recipe, out, corpus), *extra], echo=lambda _s: None)
     rows = ds.dataset(corpus).count_rows()
     return ShippedRun(result, out, corpus, rows)
-
-
-def output_overrides(out: Path) -> list[str]:
-    """kept/, rejects/ and stats/ (Delta) under ``out``, as the recipe comparisons read them."""
-    return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats",
-            "output.mode=overwrite"]
 
 
 def classic_run(spark, recipe: str, out: Path) -> ShippedRun:

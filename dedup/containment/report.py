@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import re
 
 import pyarrow.parquet as pq
 
 from thresher.operators.errors import ContainmentInputError, OutputError
-from thresher.operators.io.fs import get_fs, is_hidden, staging_cleanup
+from thresher.operators.io.fs import get_fs, is_hidden, staging_cleanup, uri_scheme
 from thresher.operators.io.parquet import STAGING, new_run_tag, recover, sibling, swap_in
 
 from .edges import Edge, edges_table
@@ -26,18 +25,17 @@ from .report_html import containment_html
 from .svg import containment_svg
 from .tables import TableInfo
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")  # s3a:, hdfs:, dbfs: (not C:\\)
 FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg", "report.html")
 
 
 def check_output(out: str):
     """``(fs, path)`` of the output folder, after checking it may be replaced (see above)."""
-    scheme = _SCHEME.match(str(out))
-    if scheme and scheme.group(1).lower() != "file":
+    scheme = uri_scheme(out)
+    if scheme not in (None, "file"):
         # Said before any session is asked for: on classic Spark and on Connect alike the
         # output is written by the driver's own filesystem, whatever the lake is on.
         raise ContainmentInputError(f"--out {out!r}: the output must be a local folder, not a "
-                                    f"{scheme.group(1)}: URI (on Databricks, a /Volumes/... or "
+                                    f"{scheme}: URI (on Databricks, a /Volumes/... or "
                                     "/dbfs/... path; the sources may be remote)")
     try:
         fs, path = get_fs(out)

@@ -44,6 +44,7 @@ from pyspark.sql.types import (ArrayType, IntegerType, LongType, StringType, Str
                                StructType)
 
 from thresher.dedup.minhash.lsh import BANDS, SIG
+from thresher.dedup.minhash.verify import agreeing_positions
 from thresher.operators.errors import InputError
 from thresher.operators.io import get_fs, read_input
 from thresher.operators.io.delta import delta_uri, is_delta_table
@@ -192,9 +193,8 @@ def index_matches(keys: DataFrame, index: DataFrame, id_column: str, output: str
                   .select(F.col("id").alias(ANCHOR), "output", F.col(SIGNATURE.name).alias("_b")))
         near = (near.join(signed, [ANCHOR, "output"], "left")
                 .join(keys.select(id_column, F.col(SIG).alias("_a")), id_column))
-        equal = F.aggregate(F.zip_with("_a", "_b", lambda x, y: (x == y).cast("int")),
-                            F.lit(0), lambda acc, v: acc + v)
-        near = (near.where(F.col("_b").isNull() | (equal >= F.size("_a") * F.lit(threshold)))
+        agree = agreeing_positions("_a", "_b")
+        near = (near.where(F.col("_b").isNull() | (agree >= F.size("_a") * F.lit(threshold)))
                 .select(id_column, ANCHOR, F.col("_b").isNull().alias(UNVERIFIED)))
     else:
         near = near.select(id_column, ANCHOR, F.lit(True).alias(UNVERIFIED))
@@ -214,16 +214,12 @@ def index_rows(kept: DataFrame, keys: DataFrame, id_column: str, *, run_id: str,
                output: str, config: str, signatures: bool = True) -> DataFrame:
     """The rows to append for the recipe's ``kept`` documents; with ``signatures``, the
     ``signature`` column (the document's on its band-0 row, where ``keys`` has them)."""
-    ids = kept.select(id_column)
-    columns = [F.col(id_column).cast("string").alias("id"), F.posexplode(BANDS).alias("band", "key")]
-    if signatures:
-        sig = F.col(SIG) if SIG in keys.columns else F.lit(None).cast(SIGNATURE.dataType)
-        columns.append(sig.alias("_sig"))
-    rows = (keys.join(ids, id_column, "left_semi").select(*columns)
-            .select("id", F.col("band").cast("int").alias("band"), "key",
-                    F.lit(run_id).alias("run_id"), F.lit(output).alias("output"),
-                    F.lit(config).alias("config"), *(["_sig"] if signatures else [])))
-    if signatures:
-        rows = rows.select("*", F.when(F.col("band") == 0, F.col("_sig"))
-                           .cast(SIGNATURE.dataType).alias(SIGNATURE.name)).drop("_sig")
-    return rows
+    sig = F.col(SIG) if SIG in keys.columns else F.lit(None).cast(SIGNATURE.dataType)
+    exploded = (keys.join(kept.select(id_column), id_column, "left_semi")
+                .select(F.col(id_column).cast("string").alias("id"),
+                        F.posexplode(BANDS).alias("band", "key"), sig.alias("_sig")))
+    signature = [F.when(F.col("band") == 0, F.col("_sig")).cast(SIGNATURE.dataType)
+                 .alias(SIGNATURE.name)] if signatures else []
+    return exploded.select("id", F.col("band").cast("int").alias("band"), "key",
+                           F.lit(run_id).alias("run_id"), F.lit(output).alias("output"),
+                           F.lit(config).alias("config"), *signature)

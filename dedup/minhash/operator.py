@@ -245,9 +245,10 @@ class MinHashDedup(Operator):
             if self._components_bytes is not None:  # what collecting the edges would take
                 self._report["components_edge_bytes"] = float(self._components_bytes)
             if p.index:
-                self._report["index_matches"] = float(0 if matched is None else matched.count())
-                self._report["index_matches_unverified"] = float(
-                    0 if matched is None else matched.where(F.col(UNVERIFIED)).count())
+                counts = (0, 0) if matched is None else matched.agg(
+                    F.count(F.lit(1)), F.count_if(F.col(UNVERIFIED))).first()
+                self._report["index_matches"] = float(counts[0])
+                self._report["index_matches_unverified"] = float(counts[1])
         finally:
             docs.unpersist()
 

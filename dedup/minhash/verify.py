@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import IntegerType
 
@@ -70,6 +70,13 @@ def estimate_floor(cfg: MinHashConfig) -> float:
     return t - ESTIMATE_Z * math.sqrt(t * (1.0 - t) / cfg.num_perm)
 
 
+def agreeing_positions(a: str, b: str) -> Column:
+    """In how many positions the signature arrays ``a`` and ``b`` hold the same value
+    (their MinHash estimate of Jaccard, times the signature length)."""
+    return F.aggregate(F.zip_with(a, b, lambda x, y: (x == y).cast("int")),
+                       F.lit(0), lambda acc, v: acc + v)
+
+
 def estimated_pairs(candidates: DataFrame, keys: DataFrame, id_column: str,
                     cfg: MinHashConfig) -> DataFrame:
     """``(src, dst, estimate)`` of the candidate pairs whose signatures agree in at least
@@ -78,9 +85,7 @@ def estimated_pairs(candidates: DataFrame, keys: DataFrame, id_column: str,
     sigs = keys.select(F.col(id_column).alias("_id"), F.col(SIG).alias("_sig"))
     joined = (pairs.join(sigs.withColumnsRenamed({"_id": SRC, "_sig": "_a"}), SRC)
               .join(sigs.withColumnsRenamed({"_id": DST, "_sig": "_b"}), DST))
-    equal = F.aggregate(F.zip_with("_a", "_b", lambda x, y: (x == y).cast("int")),
-                        F.lit(0), lambda acc, v: acc + v)
-    estimate = (equal / F.lit(float(cfg.num_perm))).alias("estimate")
+    estimate = (agreeing_positions("_a", "_b") / F.lit(float(cfg.num_perm))).alias("estimate")
     return (joined.select(SRC, DST, estimate)
             .where(F.col("estimate") >= F.lit(estimate_floor(cfg))))
 

@@ -37,6 +37,13 @@ class FileInfo:
     mtime_ms: int
 
 
+def uri_scheme(path: str) -> str | None:
+    """The lower-cased scheme of a URI path (``s3a``, ``file``, ``dbfs``); None for a
+    plain path (``C:\\`` is a drive, no scheme)."""
+    match = _SCHEME.match(str(path))
+    return match.group(1).lower() if match and len(match.group(1)) > 1 else None
+
+
 def is_hidden(name: str) -> bool:
     """Spark and Delta ignore files and folders whose names start with ``_`` or ``.``."""
     return name.startswith(("_", "."))
@@ -248,8 +255,7 @@ def get_fs(path: str, spark=None):
     if not path or not str(path).strip():
         raise OutputError("empty path")
     path = str(path)
-    match = _SCHEME.match(path)
-    scheme = match.group(1).lower() if match and len(match.group(1)) > 1 else None  # C:\ is no scheme
+    scheme = uri_scheme(path)
     if spark is None and scheme not in (None, "file"):
         from ..session import active_session
         spark = active_session()

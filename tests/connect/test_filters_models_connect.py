@@ -5,11 +5,7 @@ of the bundled corpus, and ``dfn_filter`` (``dfn_score`` and the best half kept)
 shipped as an archive artifact."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +13,9 @@ import thresher.jobs.builtins  # noqa: F401
 from thresher.operators.runner import run
 from tests.shipped_runs import output_overrides
 
-from .test_recipes_connect import ROOT, RUNNER, _env, _same
+from .test_recipes_connect import ROOT, _same, on_connect
 
 pytestmark = pytest.mark.slow
-
-
-def _on_connect(connect_url: str, recipe: Path, overrides: list[str], cwd: Path) -> dict:
-    proc = subprocess.run([sys.executable, str(RUNNER), connect_url, str(recipe), *overrides],
-                          env=_env(), capture_output=True, text=True, timeout=600, cwd=cwd)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report["touched"] == [], f"a Connect run asked for JVM-only attributes: {report['touched']}"
-    return report
 
 
 def test_fineweb_on_connect_same_as_classic(connect_url, spark, ninth_corpus, tmp_path):
@@ -40,7 +27,7 @@ def test_fineweb_on_connect_same_as_classic(connect_url, spark, ninth_corpus, tm
     assert {"c4_filter", "fineweb_filter", "minhash_dedup", "token_count"} <= set(ops)
     dropped = {r for s in classic.steps for r in s.dropped_by_reason}
     assert len(dropped) >= 5  # the filters had something to do on these rows
-    _on_connect(connect_url, recipe, [*sets, *output_overrides(tmp_path / "connect"),
+    on_connect(connect_url, recipe, [*sets, *output_overrides(tmp_path / "connect"),
                                       "execution.mode=fused"], tmp_path)
     _same(tmp_path / "classic", tmp_path / "connect")
 
@@ -61,7 +48,7 @@ def test_dfn_score_on_connect_same_as_classic(connect_url, spark, tmp_path):
         output: {{format: delta, path: {tmp_path}/unused, report: false}}
     """))
     run(recipe, spark=spark, overrides=output_overrides(tmp_path / "classic"), echo=lambda _s: None)
-    report = _on_connect(connect_url, recipe, output_overrides(tmp_path / "connect"), tmp_path)
+    report = on_connect(connect_url, recipe, output_overrides(tmp_path / "connect"), tmp_path)
     assert any(kind == "archive" and "tiny_clip" in name for name, kind in report["artifacts"]), \
         report["artifacts"]
     _same(tmp_path / "classic", tmp_path / "connect")

@@ -21,6 +21,7 @@ import pytest
 from deltalake import DeltaTable
 
 import thresher.jobs.builtins  # noqa: F401
+from tests.shipped_runs import output_overrides
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +30,7 @@ STAT_COLUMNS = ["step", "op", "rows_in", "rows_out", "dropped", "dropped_by_reas
 
 
 def _overrides(out: Path, recipe: str) -> list[str]:
-    sets = [f"output.path={out}/kept", f"output.rejects={out}/rejects",
-            f"output.stats={out}/stats", "output.mode=overwrite"]
+    sets = output_overrides(out)
     if recipe == "dedup_web":
         # fused: one plan, so the test stays short (quickstart covers staged mode)
         sets += [f"steps.3.checkpoint_dir={out}/stages", "execution.mode=fused"]
@@ -70,6 +70,17 @@ def _env(url: str | None = None) -> dict:
     return env
 
 
+def on_connect(connect_url: str, recipe: Path, overrides: list[str], cwd: Path) -> dict:
+    """``recipe`` run by connect_run.py on the Connect server; its report, after checking
+    that it never asked for a JVM-only attribute."""
+    proc = subprocess.run([sys.executable, str(RUNNER), connect_url, str(recipe), *overrides],
+                          env=_env(), capture_output=True, text=True, timeout=600, cwd=cwd)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["touched"] == [], f"a Connect run asked for JVM-only attributes: {report['touched']}"
+    return report
+
+
 def test_quickstart_cli_spark_remote_same_as_classic(connect_url, classic_runs, tmp_path):
     out = tmp_path / "connect"
     proc = subprocess.run(
@@ -83,13 +94,8 @@ def test_quickstart_cli_spark_remote_same_as_classic(connect_url, classic_runs, 
 
 def test_dedup_web_python_api_same_as_classic_and_no_jvm(connect_url, classic_runs, tmp_path):
     out = tmp_path / "connect"
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), connect_url, str(ROOT / "recipes" / "dedup_web.yaml"),
-         *_overrides(out, "dedup_web")],
-        env=_env(), capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report["touched"] == [], f"a Connect run asked for JVM-only attributes: {report['touched']}"
+    on_connect(connect_url, ROOT / "recipes" / "dedup_web.yaml", _overrides(out, "dedup_web"),
+               tmp_path)
     _same(classic_runs("dedup_web").out, out)
     # The candidate graph is small: components ran once on the driver (union-find over
     # the edges collected as Arrow, labels sent back by createDataFrame), on Connect too.

@@ -12,8 +12,6 @@ spark=<Connect>)``; preselect's classic side is the session's one classic run
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ import pytest
 import thresher.jobs.builtins  # noqa: F401
 from tests.shipped_runs import run_shipped, training_overrides
 
-from .test_recipes_connect import ROOT, RUNNER, _env, _same
+from .test_recipes_connect import ROOT, _same, on_connect
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +28,8 @@ def _connect_like(recipe: str, connect_url: str, classic: Path, corpus: Path, tm
     """Run ``recipe`` on the Connect server as the classic run under ``classic`` was run,
     and compare the two on content."""
     path = ROOT / "recipes" / f"{recipe}.yaml"
-    proc = subprocess.run([sys.executable, str(RUNNER), connect_url, str(path),
-                           *training_overrides(recipe, tmp_path / "connect", corpus),
-                           "output.report=false"],
-                          env=_env(), capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert report["touched"] == [], f"a Connect run asked for JVM-only attributes: {report['touched']}"
+    report = on_connect(connect_url, path, [*training_overrides(recipe, tmp_path / "connect", corpus),
+                                            "output.report=false"], tmp_path)
     _same(classic, tmp_path / "connect")
     # The same training rows gave the same model, byte for byte, and the same evaluation.
     models = [side / "model" / "m.bin" for side in (classic, tmp_path / "connect")]

@@ -18,6 +18,7 @@ from thresher.jobs.local_cluster import LocalCluster
 from thresher.jobs.package import build_zip
 from tests.browser import CHROMIUM, check_report
 from tests.scorers.dfn.pairs import clip_pairs
+from tests.shipped_runs import output_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -68,10 +69,6 @@ def outputs(out: Path) -> tuple[list[str], list[tuple]]:
     stats = DeltaTable(str(out / "stats")).to_pandas().sort_values("step")
     return kept, [(r.step, r.op, r.rows_in, r.rows_out, dict(r.dropped_by_reason))
                   for r in stats.itertuples()]
-
-
-def output_overrides(out: Path) -> list[str]:
-    return [f"output.path={out}/kept", f"output.rejects={out}/rejects", f"output.stats={out}/stats"]
 
 
 def classic(classic_runs, recipe: str) -> tuple[list[str], list[tuple]]:
