@@ -194,7 +194,7 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
                 tokens += lines[i].count(" ") + 1
         config = config.sized_for(tokens)
         staged = os.path.join(tmp, "model")
-        _train_in_child(train_file, config, staged, source)
+        config, failed = _train_in_child(train_file, config, staged, source)
         model = fasttext.load_model(staged)
         predicted = [p[0] for p in model.predict([lines[i] for i in valid_idx], k=1)[0]]
         report = {
@@ -205,17 +205,34 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
             "eval": evaluate(predicted, [labels[i] for i in valid_idx], distinct)}
         if sample is not None:
             report["sample"] = sample
+        if failed:
+            report["failed_attempts"] = failed
         os.replace(staged, out)  # same folder: atomic, the old model stays until now
     with open(out + ".eval.json", "w", encoding="utf-8") as fh:
         json.dump(report, fh, indent=2)
     return report
 
 
-_ATTEMPTS = 3
+def _fallbacks(config: TrainConfig) -> list[TrainConfig]:
+    """The configs tried in turn: as given, then on one thread, then also at half the
+    learning rate.
+
+    Divergence ("Encountered NaN") is fastText's answer both to a learning rate too high
+    for the data and to its lock-free threads racing on a small training set (seen at
+    random on loaded 2-core machines with a few hundred lines); one thread removes the
+    race, a lower rate the other cause. The report says which config trained the model.
+    """
+    steps = [config]
+    if config.thread > 1:
+        steps.append(config.model_copy(update={"thread": 1}))
+    steps.append(steps[-1].model_copy(update={"thread": 1, "lr": config.lr / 2}))
+    return steps
 
 
-def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str) -> None:
-    """Train and save in a fresh Python process, retried when it fails.
+def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str
+                    ) -> tuple[TrainConfig, list[dict]]:
+    """Train and save in a fresh Python process; on a failure, again with the next of
+    ``_fallbacks``. Returns the config that trained the model and the failed attempts.
 
     fastText 0.9.2 keeps state between trainings in one process: after one model the
     next often diverges ("Encountered NaN"), so a notebook or a recipe that trains
@@ -224,15 +241,18 @@ def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str)
     the caller's ``__main__``, so a job script without an ``if __name__ ==
     "__main__"`` guard (most spark-submit scripts) would run itself again in the child.
     """
-    args = [sys.executable, "-m", "thresher.scorers.fasttext.train_child", train_file,
-            json.dumps(config.model_dump()), out]
-    for _ in range(_ATTEMPTS):
+    failed = []
+    for attempt in _fallbacks(config):
+        args = [sys.executable, "-m", "thresher.scorers.fasttext.train_child", train_file,
+                json.dumps(attempt.model_dump()), out]
         code = subprocess.run(args, stdin=subprocess.DEVNULL).returncode  # its errors go to our stderr
         if code == 0 and os.path.exists(out):
-            return
-    raise InputError(f"training on {source} failed {_ATTEMPTS} times (fastText exit code "
-                     f"{code}; its error is above): check the training data and "
-                     "the learning rate")
+            return attempt, failed
+        failed.append({"lr": attempt.lr, "thread": attempt.thread, "exit_code": code})
+    tried = "; ".join(f"lr {f['lr']:g} on {f['thread']} thread(s): exit code {f['exit_code']}"
+                      for f in failed)
+    raise InputError(f"training on {source} failed {len(failed)} times ({tried}; fastText's "
+                     "error is above): check the training data and lower the learning rate")
 
 
 def train_and_save(train_file: str, config: dict, out: str) -> None:

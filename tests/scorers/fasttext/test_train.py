@@ -15,7 +15,7 @@ import pytest
 from thresher.scorers.fasttext import TorchFastText
 from thresher.scorers.fasttext.modelfile import read_model
 from thresher.scorers.fasttext.train import FASTTEXT_BUCKETS, evaluate, sized_buckets, split
-from tests.scorers.fasttext.conftest import corpus_docs
+from tests.scorers.fasttext.conftest import corpus_docs, one_line
 
 BIN = Path(sys.executable).parent
 
@@ -113,3 +113,41 @@ def test_a_script_without_a_main_guard_trains_once(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert log.read_text() == "ran\n"
     assert (tmp_path / "m.bin").exists()
+
+
+def test_a_diverged_training_is_retried_on_one_thread_then_at_half_the_rate(tmp_path, monkeypatch):
+    # The first child "diverges" (exit 1, as fastText's NaN does); the next attempt is
+    # the real training on one thread, and the report says which config trained it.
+    from thresher.scorers.fasttext import train as train_module
+
+    real_run, calls = subprocess.run, []
+
+    def first_fails(args, **kwargs):
+        calls.append(json.loads(args[-2]))
+        if len(calls) == 1:
+            return subprocess.CompletedProcess(args, 1)
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(train_module.subprocess, "run", first_fails)
+    rows = easy_rows()[:200]
+    report = train_module.fit_classifier(
+        [one_line(r[0]) for r in rows], [f"__label__{r[1]}" for r in rows],
+        str(tmp_path / "m.bin"), train_module.TrainConfig(thread=2, epoch=2), source="rows")
+    assert [(c["thread"], c["lr"]) for c in calls] == [(2, 0.1), (1, 0.1)]
+    assert report["failed_attempts"] == [{"lr": 0.1, "thread": 2, "exit_code": 1}]
+    assert report["config"]["thread"] == 1 and (tmp_path / "m.bin").exists()
+    steps = train_module._fallbacks(train_module.TrainConfig(thread=4, lr=0.4))
+    assert [(s.thread, s.lr) for s in steps] == [(4, 0.4), (1, 0.4), (1, 0.2)]
+    assert [(s.thread, s.lr) for s in train_module._fallbacks(
+        train_module.TrainConfig(thread=1, lr=0.4))] == [(1, 0.4), (1, 0.2)]
+
+    def all_fail(args, **kwargs):
+        return subprocess.CompletedProcess(args, 1)
+
+    monkeypatch.setattr(train_module.subprocess, "run", all_fail)
+    with pytest.raises(train_module.InputError, match=r"rows failed 3 times \(lr 0.1 on 2 "
+                       r"thread\(s\).*lr 0.05 on 1 thread\(s\)"):
+        train_module.fit_classifier(["a b"] * 20, ["__label__a", "__label__b"] * 10,
+                                    str(tmp_path / "n.bin"),
+                                    train_module.TrainConfig(thread=2), source="rows")
+    assert not (tmp_path / "n.bin").exists()
