@@ -2,9 +2,9 @@
 (each costs tens of seconds): the classic run of recipes/preselect.yaml on every ninth
 row of the bundled corpus is asserted on by tests/scorers/preselect/test_recipe.py and
 compared with a Spark Connect run by tests/connect/test_training_connect.py; the
-classic runs of quickstart and dedup_web (``classic_run``) are what the standalone
-cluster (tests/jobs/test_cluster.py) and Spark Connect (tests/connect/
-test_recipes_connect.py) runs must equal."""
+classic runs of quickstart and dedup_web (``classic_run``) are what the Spark Connect
+runs (tests/connect/test_recipes_connect.py) must equal, and dedup_web's what the
+standalone cluster's (tests/jobs/test_cluster.py) must."""
 from __future__ import annotations
 
 from dataclasses import dataclass

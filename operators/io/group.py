@@ -164,10 +164,11 @@ class RunGroup:
         self.members: dict[str, Member] = {}
         self.committed = False
         self._seq = 0
+        self._member_fs = {}
         for label, fmt, path in members:
-            norm = get_fs(path, spark)[1]
+            fs, norm = get_fs(path, spark)
             self.members[norm] = Member(label, fmt, norm)
-        self._member_fs = {norm: get_fs(norm, spark)[0] for norm in self.members}
+            self._member_fs[norm] = fs
 
     # ---------------------------------------------------------- protocol
     def begin(self) -> "RunGroup":

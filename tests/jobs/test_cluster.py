@@ -80,27 +80,23 @@ def classic(classic_runs, recipe: str) -> tuple[list[str], list[tuple]]:
     return outputs(shipped.out)
 
 
-def on_cluster(master: str, out: Path, recipe: str, *overrides: str,
-               environ: dict | None = None) -> tuple[list[str], list[tuple]]:
-    sets = [arg for item in [*overrides, f"spark.master={master}", *output_overrides(out)]
-            for arg in ("--set", item)]
-    proc = subprocess.run([str(BIN / "thresher"), "run", str(REPO / "recipes" / recipe), *sets],
-                          env=environ or env(), capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return outputs(out)
-
-
-def test_spark_submit_quickstart_same_answers_as_local(classic_runs, cluster, tmp_path):
+def test_spark_submit_dedup_from_the_zip_with_executors_killed_same_answers_as_local(
+        classic_runs, cluster, tmp_path):
     """spark-submit with the --py-files zip, from outside the repo, on the cluster: the
-    zip's thresher is the one imported, the text filters' jar comes out of the zip to
-    the executors, and the kept rows and stats equal a local run's."""
-    kept_local, stats_local = classic(classic_runs, "quickstart")
+    zip's thresher is the one imported, the text UDFs' jar comes out of the zip to the
+    executors (normalize_text and MinHash's normalisation call it), MinHash runs Python
+    (numba) on executors and iterates connected components, and an executor is killed
+    -9 in the middle of the signatures stage and another in the middle of the verify
+    stage, after its shuffle (Spark reruns the tasks on a new executor and recomputes
+    the map outputs the lost one held): the kept rows and stats equal a local run's.
+    (One spark-submit covers all of it: each costs a JVM and an application.)"""
+    kept_local, stats_local = classic(classic_runs, "dedup_web")
 
     zip_path = build_zip(str(tmp_path / "dist"))
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     # The job file alone, outside the repo, started by a wrapper that first says which
-    # thresher it imported (one spark-submit for both: each costs a JVM and an app).
+    # thresher it imported.
     (outside / "run_recipe.py").write_text((REPO / "jobs" / "run_recipe.py").read_text())
     wrapper = outside / "probe_then_run.py"
     wrapper.write_text(textwrap.dedent("""
@@ -112,39 +108,27 @@ def test_spark_submit_quickstart_same_answers_as_local(classic_runs, cluster, tm
         runpy.run_path(job, run_name="__main__")
     """))
     submit = [str(BIN / "spark-submit"), "--master", cluster.master_url, "--py-files", zip_path]
-    # textUdfs=on: the text filters' jar must come out of the zip and reach the
-    # executors (ADD JAR), or the run fails instead of falling back to SQL.
-    sets = [arg for item in output_overrides(outside) for arg in ("--set", item)]
+    # textUdfs=on: the jar must come out of the zip and reach the executors (ADD JAR),
+    # or the run fails instead of falling back to SQL.
+    sets = [arg for item in [*output_overrides(outside),
+                             f"steps.minhash_dedup.checkpoint_dir={outside / 'stages'}"]
+            for arg in ("--set", item)]
+    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
     proc = subprocess.run(
         submit + ["--conf", "spark.thresher.textUdfs=on", str(wrapper),
-                  str(REPO / "recipes" / "quickstart.yaml"), *sets],
-        cwd=outside, env=env(), capture_output=True, text=True, timeout=900)
+                  str(REPO / "recipes" / "dedup_web.yaml"), *sets],
+        cwd=outside, env=killing, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"THRESHER_FROM {zip_path}" in proc.stdout \
         or ".zip/thresher/operators" in proc.stdout, proc.stdout[-3000:]
-    assert "exact_dedup:duplicate=90" in proc.stdout
-    kept_cluster, stats_cluster = outputs(outside)
-    assert len(kept_local) > 1000
-    assert kept_local == kept_cluster
-    assert stats_local == stats_cluster
-
-
-def test_dedup_recipe_same_answers_local_and_cluster(classic_runs, cluster, tmp_path):
-    """MinHash dedup runs Python (numba) on executors and iterates connected
-    components: the same keepers and stats locally and on the cluster, also when
-    an executor is killed -9 in the middle of the signatures stage and another in the
-    middle of the verify stage, after its shuffle (Spark reruns the tasks on a new
-    executor, and recomputes the map outputs the lost one held)."""
-    stages = "steps.minhash_dedup.checkpoint_dir={}"
-    kept_1, stats_1 = classic(classic_runs, "dedup_web")
-    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
-    kept_c, stats_c = on_cluster(cluster.master_url, tmp_path / "cl", "dedup_web.yaml",
-                                 stages.format(tmp_path / "cl" / "stages"), environ=killing)
     for stage in ("minhash_signatures", "minhash_verify"):
         assert killed_executors(cluster, stage) >= 1, f"no executor was killed in {stage}"
-    assert kept_1 == kept_c and stats_1 == stats_c
-    near = dict(stats_c[-1][4])
-    assert near.get("minhash_dedup:near_duplicate", 0) > 20
+    kept_cluster, stats_cluster = outputs(outside)
+    assert len(kept_local) > 1000
+    assert kept_local == kept_cluster and stats_local == stats_cluster
+    dropped = {op: reasons for _step, op, _in, _out, reasons in stats_cluster}
+    assert dropped["exact_dedup"] == {"exact_dedup:duplicate": 93}
+    assert dropped["minhash_dedup"].get("minhash_dedup:near_duplicate", 0) > 20
 
 
 SHIPPING_DRIVER = """

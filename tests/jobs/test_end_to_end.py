@@ -1,4 +1,5 @@
-"""Whole runs in fresh processes: the quickstart, spark-submit, a kill -9 mid-commit, the notebook."""
+"""Whole runs in fresh processes: the quickstart, a kill -9 mid-commit, the notebook
+(spark-submit of jobs/run_recipe.py: tests/jobs/test_spark_log.py and test_cluster.py)."""
 from __future__ import annotations
 
 import os
@@ -74,16 +75,6 @@ def test_quickstart_cli(tmp_path):
     if CHROMIUM:  # CI installs it; the browser check is in tests/operators/report too
         dom = check_report(out / "kept_report.html")
         assert "exact_dedup:duplicate" in dom and '<table class="sample">' in dom
-
-
-def test_spark_submit_job(small_recipe, tmp_path):
-    proc = subprocess.run(
-        [str(BIN / "spark-submit"), "--master", "local[1]", str(REPO / "jobs" / "run_recipe.py"),
-         str(small_recipe)],
-        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    kept = DeltaTable(str(tmp_path / "out")).to_pandas()
-    assert len(kept) == 60 and "too short" not in set(kept.text)
 
 
 def test_kill_9_mid_commit_leaves_previous_output(small_recipe, tmp_path):

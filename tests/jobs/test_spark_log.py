@@ -182,8 +182,9 @@ def test_run_is_quiet_by_default_and_verbose_on_request(tiny_recipe):
 
 @pytest.mark.slow
 def test_spark_submit_logs_at_error_once_the_context_starts(tiny_recipe, tmp_path):
-    """spark-submit's JVM starts with Spark's own (INFO) profile; from the context's
-    start on, the level is thresher's: no query plans, no per-stage INFO lines."""
+    """jobs/run_recipe.py under spark-submit runs the recipe; spark-submit's JVM starts
+    with Spark's own (INFO) profile, and from the context's start on the level is
+    thresher's: no query plans, no per-stage INFO lines."""
     proc = subprocess.run([str(BIN / "spark-submit"), "--master", "local[1]",
                            str(REPO / "jobs" / "run_recipe.py"), str(tiny_recipe)],
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
@@ -192,6 +193,7 @@ def test_spark_submit_logs_at_error_once_the_context_starts(tiny_recipe, tmp_pat
     assert len(after) == 2, proc.stderr[-3000:]
     assert _spark_lines(after[1]) == [], after[1][:3000]
     assert len(_spark_lines(after[0])) < 15, after[0][:3000]  # the JVM's and the context's first lines
+    assert sorted(pd.read_parquet(tmp_path / "out").id) == ["a", "c"]  # "short" < 3 words
 
 
 @pytest.mark.slow
