@@ -52,15 +52,20 @@ def bucket_pairs(keys: DataFrame, id_column: str, max_bucket: int,
                .where(F.size("members") > 1))
     members, n = F.col("members"), F.size("members")
     sources = F.when(n <= max_bucket, n - 1).otherwise(F.least(n - 1, F.lit(pivots)))
+    no_hot, no_id = F.lit(None).cast(IntegerType()), F.lit(None).cast(id_type)
+    no_bucket = F.lit(None).cast("bigint")
     pairs = F.flatten(F.transform(F.sequence(F.lit(1), sources), lambda i: F.transform(
         F.slice(members, i + 1, n - i),
-        lambda other: F.struct(F.element_at(members, i).alias(SRC), other.alias(DST)))))
-    edges = (buckets.select(F.inline(pairs)).distinct()
-             .withColumn(HOT, F.lit(None).cast(IntegerType())))
-    hot = buckets.where(n > max_bucket).select(
-        F.lit(None).cast(id_type).alias(SRC), F.lit(None).cast(id_type).alias(DST),
-        n.cast(IntegerType()).alias(HOT))
-    return edges.unionByName(hot)
+        lambda other: F.struct(F.element_at(members, i).alias(SRC), other.alias(DST),
+                               no_hot.alias(HOT), no_bucket.alias("_bucket")))))
+    # A hot bucket's row rides in the same generator as the pairs: a union of two
+    # selects over ``buckets`` made Spark run its shuffle twice. ``_bucket`` keeps two
+    # hot buckets of one size apart through the distinct.
+    hot = F.filter(F.array(F.struct(no_id.alias(SRC), no_id.alias(DST),
+                                    n.cast(IntegerType()).alias(HOT),
+                                    F.xxhash64("band", "key").alias("_bucket"))),
+                   lambda _row: n > max_bucket)
+    return buckets.select(F.inline(F.concat(pairs, hot))).distinct().drop("_bucket")
 
 
 def estimate_floor(cfg: MinHashConfig) -> float:
