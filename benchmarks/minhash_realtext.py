@@ -73,7 +73,7 @@ sys.path.insert(0, str(HERE))
 import minhash  # noqa: E402  (check_normalisation, _v, _java)
 import minhash_truth  # noqa: E402
 from heuristics import machine  # noqa: E402
-from minhash_corpus import jaccard, normalise  # noqa: E402
+from minhash_corpus import normalise  # noqa: E402
 
 WORK = HERE / "work" / "realtext"
 SEARCH_ROOTS = ("/work", "/opt", "/usr", "/root")
@@ -310,31 +310,12 @@ def ground_truth(data: Path, predictions: dict[str, tuple[str, str]]) -> dict:
     del table
     pred = {name: minhash_truth.labels_from(index, pq.read_table(path), col, n)
             for name, (path, col) in predictions.items()}
-    sources: dict[str, np.ndarray] = {}
-    for name, lab in pred.items():
-        out: list = []
-        minhash_truth._groups_of(lab, out)
-        sources[f"reported:{name}"] = np.concatenate(out) if out else np.empty((0, 2), np.int64)
+    sources = minhash_truth.reported_pairs(pred)
     t = time.perf_counter()
     sources["high_recall_lsh"] = minhash_truth.high_recall_pairs(norm)
     lsh_s = time.perf_counter() - t
-
-    def codes(p):
-        p = np.sort(p, axis=1).astype(np.int64)
-        return np.unique(p[:, 0] * n + p[:, 1])
-
-    coded = {k: codes(v) for k, v in sources.items()}
-    all_pairs = np.unique(np.concatenate(list(coded.values())))
-    cache: dict[int, set] = {}
-
-    def sh(i):
-        s = cache.get(i)
-        if s is None:
-            s = cache[i] = minhash_truth._shingles(norm[i])
-        return s
-
     t = time.perf_counter()
-    jac = np.array([jaccard(sh(int(c // n)), sh(int(c % n))) for c in all_pairs.tolist()])
+    coded, all_pairs, jac = minhash_truth.exact_pairs(sources, norm, n)
     jac_s = time.perf_counter() - t
     dup = all_pairs[jac >= minhash_truth.THRESHOLD]
     positive = np.zeros(n, bool)

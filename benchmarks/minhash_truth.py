@@ -88,6 +88,38 @@ def labels_from(ids_index: dict[str, int], table: pa.Table, column: str, n: int)
     return lab
 
 
+def reported_pairs(pred: dict) -> dict[str, np.ndarray]:
+    """``reported:<engine>`` -> the pairs inside each engine's clusters (``labels_from``)."""
+    sources = {}
+    for name, lab in pred.items():
+        out: list = []
+        _groups_of(lab, out)
+        sources[f"reported:{name}"] = np.concatenate(out) if out else np.empty((0, 2), np.int64)
+    return sources
+
+
+def exact_pairs(sources: dict[str, np.ndarray], norm, n: int):
+    """``(coded, all_pairs, jaccard)``: each source's pairs as sorted codes ``a * n + b``
+    (a < b), their union, and the exact Jaccard of every pair in it (each document's
+    shingles computed once)."""
+    def codes(p):
+        p = np.sort(p, axis=1).astype(np.int64)
+        return np.unique(p[:, 0] * n + p[:, 1])
+
+    coded = {k: codes(v) for k, v in sources.items()}
+    all_pairs = np.unique(np.concatenate(list(coded.values())))
+    cache: dict[int, set] = {}
+
+    def sh(i):
+        s = cache.get(i)
+        if s is None:
+            s = cache[i] = _shingles(norm[i])
+        return s
+
+    jac = np.array([jaccard(sh(int(c // n)), sh(int(c % n))) for c in all_pairs.tolist()])
+    return coded, all_pairs, jac
+
+
 def build(data: str, truth_path: str, predictions: dict[str, tuple[str, str]]) -> dict:
     """Ground truth over ``data`` plus each engine's predicted labels.
 
@@ -115,29 +147,11 @@ def build(data: str, truth_path: str, predictions: dict[str, tuple[str, str]]) -
     sources["planted"] = np.concatenate(out)
     pred = {name: labels_from(index, pq.read_table(path), col, n)
             for name, (path, col) in predictions.items()}
-    for name, lab in pred.items():
-        out = []
-        _groups_of(lab, out)
-        sources[f"reported:{name}"] = np.concatenate(out) if out else np.empty((0, 2), np.int64)
+    sources.update(reported_pairs(pred))
     t = time.perf_counter()
     sources["high_recall_lsh"] = high_recall_pairs(norm)
     lsh_s = time.perf_counter() - t
-
-    def codes(p):
-        p = np.sort(p, axis=1).astype(np.int64)
-        return np.unique(p[:, 0] * n + p[:, 1])
-
-    coded = {k: codes(v) for k, v in sources.items()}
-    all_pairs = np.unique(np.concatenate(list(coded.values())))
-    cache: dict[int, set] = {}
-
-    def sh(i):
-        s = cache.get(i)
-        if s is None:
-            s = cache[i] = _shingles(norm[i])
-        return s
-
-    jac = np.array([jaccard(sh(int(c // n)), sh(int(c % n))) for c in all_pairs.tolist()])
+    coded, all_pairs, jac = exact_pairs(sources, norm, n)
     dup = all_pairs[jac >= THRESHOLD]
     positive = np.zeros(n, bool)
     positive[dup // n] = True
