@@ -38,6 +38,12 @@ BUCKET_HELP = ("hash buckets of word and char n-grams (default: sized to the tra
                f"at most fastText's {FASTTEXT_BUCKETS:,})")
 
 
+# fastText 0.9.2 diverged ("Encountered NaN") on a 108-line set with 1024 buckets
+# whenever the process had imported more before training (reproduced; 4096 and up
+# trained), so tables stay at least this big (1.6 MB at dim 100).
+MIN_BUCKETS = 4096
+
+
 def sized_buckets(tokens: int, word_ngrams: int, minn: int, maxn: int) -> int:
     """Buckets for a training set of ``tokens`` words: a power of two at least twice
     the n-grams it can hash (a table at most half full), at most fastText's 2M.
@@ -49,7 +55,7 @@ def sized_buckets(tokens: int, word_ngrams: int, minn: int, maxn: int) -> int:
     per_token = max(word_ngrams - 1, 0) + (maxn - minn + 1 if maxn > 0 else 0)
     if per_token == 0:
         return 0
-    return min(FASTTEXT_BUCKETS, max(1024, 1 << (2 * tokens * per_token - 1).bit_length()))
+    return min(FASTTEXT_BUCKETS, max(MIN_BUCKETS, 1 << (2 * tokens * per_token - 1).bit_length()))
 
 
 class TrainConfig(BaseModel):
@@ -214,17 +220,20 @@ def fit_classifier(lines: list[str], labels: list[str], out: str,
 
 
 def _fallbacks(config: TrainConfig) -> list[TrainConfig]:
-    """The configs tried in turn: as given, then on one thread, then also at half the
-    learning rate.
+    """The configs tried in turn: as given, then on one thread, then (with n-grams)
+    also with 8x the hash buckets, then also at half the learning rate.
 
-    Divergence ("Encountered NaN") is fastText's answer both to a learning rate too high
-    for the data and to its lock-free threads racing on a small training set (seen at
-    random on loaded 2-core machines with a few hundred lines); one thread removes the
-    race, a lower rate the other cause. The report says which config trained the model.
+    Divergence ("Encountered NaN") is fastText's answer to a learning rate too high for
+    the data, to its lock-free threads racing on a small training set, and (0.9.2) to a
+    small n-gram table on some runs; each step removes one cause. The report says which
+    config trained the model.
     """
     steps = [config]
     if config.thread > 1:
         steps.append(config.model_copy(update={"thread": 1}))
+    if config.bucket:
+        steps.append(steps[-1].model_copy(update={
+            "thread": 1, "bucket": min(FASTTEXT_BUCKETS, 8 * config.bucket)}))
     steps.append(steps[-1].model_copy(update={"thread": 1, "lr": config.lr / 2}))
     return steps
 
@@ -248,9 +257,10 @@ def _train_in_child(train_file: str, config: TrainConfig, out: str, source: str
         code = subprocess.run(args, stdin=subprocess.DEVNULL).returncode  # its errors go to our stderr
         if code == 0 and os.path.exists(out):
             return attempt, failed
-        failed.append({"lr": attempt.lr, "thread": attempt.thread, "exit_code": code})
-    tried = "; ".join(f"lr {f['lr']:g} on {f['thread']} thread(s): exit code {f['exit_code']}"
-                      for f in failed)
+        failed.append({"lr": attempt.lr, "thread": attempt.thread, "bucket": attempt.bucket,
+                       "exit_code": code})
+    tried = "; ".join(f"lr {f['lr']:g} on {f['thread']} thread(s), {f['bucket']} buckets: "
+                      f"exit code {f['exit_code']}" for f in failed)
     raise InputError(f"training on {source} failed {len(failed)} times ({tried}; fastText's "
                      "error is above): check the training data and lower the learning rate")
 

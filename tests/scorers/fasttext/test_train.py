@@ -55,12 +55,12 @@ def test_trains_a_model_and_reports_held_out_precision_recall(tmp_path):
     # The buckets fit the 480 training rows, not fastText's fixed 2M rows x 100 floats
     # (800 MB); the report gives the size used, and the file has it.
     buckets = report["config"]["bucket"]
-    assert 1024 <= buckets < FASTTEXT_BUCKETS and buckets == read_model(str(out), matrices=False).bucket
+    assert 4096 <= buckets < FASTTEXT_BUCKETS and buckets == read_model(str(out), matrices=False).bucket
     assert out.stat().st_size < 0.5 * (FASTTEXT_BUCKETS * 100 * 4)  # under half the 2M model
 
 
 def test_buckets_are_sized_to_the_training_set():
-    assert sized_buckets(100, word_ngrams=2, minn=0, maxn=0) == 1024  # the floor
+    assert sized_buckets(100, word_ngrams=2, minn=0, maxn=0) == 4096  # the floor
     assert sized_buckets(10_000, word_ngrams=2, minn=0, maxn=0) == 32_768  # >= 2 x 10k bigrams
     assert sized_buckets(10_000, word_ngrams=3, minn=3, maxn=6) == 131_072  # 2 + 4 per word
     assert sized_buckets(10**9, word_ngrams=2, minn=0, maxn=0) == FASTTEXT_BUCKETS
@@ -134,19 +134,23 @@ def test_a_diverged_training_is_retried_on_one_thread_then_at_half_the_rate(tmp_
         [one_line(r[0]) for r in rows], [f"__label__{r[1]}" for r in rows],
         str(tmp_path / "m.bin"), train_module.TrainConfig(thread=2, epoch=2), source="rows")
     assert [(c["thread"], c["lr"]) for c in calls] == [(2, 0.1), (1, 0.1)]
-    assert report["failed_attempts"] == [{"lr": 0.1, "thread": 2, "exit_code": 1}]
+    assert report["failed_attempts"] == [{"lr": 0.1, "thread": 2, "bucket": calls[0]["bucket"],
+                                          "exit_code": 1}]
     assert report["config"]["thread"] == 1 and (tmp_path / "m.bin").exists()
     steps = train_module._fallbacks(train_module.TrainConfig(thread=4, lr=0.4))
     assert [(s.thread, s.lr) for s in steps] == [(4, 0.4), (1, 0.4), (1, 0.2)]
     assert [(s.thread, s.lr) for s in train_module._fallbacks(
         train_module.TrainConfig(thread=1, lr=0.4))] == [(1, 0.4), (1, 0.2)]
+    assert [(s.thread, s.bucket, s.lr) for s in train_module._fallbacks(
+        train_module.TrainConfig(thread=2, bucket=4096))] == [
+        (2, 4096, 0.1), (1, 4096, 0.1), (1, 32768, 0.1), (1, 32768, 0.05)]
 
     def all_fail(args, **kwargs):
         return subprocess.CompletedProcess(args, 1)
 
     monkeypatch.setattr(train_module.subprocess, "run", all_fail)
     with pytest.raises(train_module.InputError, match=r"rows failed 3 times \(lr 0.1 on 2 "
-                       r"thread\(s\).*lr 0.05 on 1 thread\(s\)"):
+                       r"thread\(s\), 0 buckets.*lr 0.05 on 1 thread\(s\)"):
         train_module.fit_classifier(["a b"] * 20, ["__label__a", "__label__b"] * 10,
                                     str(tmp_path / "n.bin"),
                                     train_module.TrainConfig(thread=2), source="rows")
