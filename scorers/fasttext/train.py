@@ -231,10 +231,10 @@ def _fallbacks(config: TrainConfig) -> list[TrainConfig]:
     steps = [config]
     if config.thread > 1:
         steps.append(config.model_copy(update={"thread": 1}))
-    if config.bucket:
-        steps.append(steps[-1].model_copy(update={
-            "thread": 1, "bucket": min(FASTTEXT_BUCKETS, 8 * config.bucket)}))
-    steps.append(steps[-1].model_copy(update={"thread": 1, "lr": config.lr / 2}))
+    if config.bucket:  # steps[-1] is on one thread from here on
+        bigger = min(FASTTEXT_BUCKETS, 8 * config.bucket)
+        steps.append(steps[-1].model_copy(update={"bucket": bigger}))
+    steps.append(steps[-1].model_copy(update={"lr": config.lr / 2}))
     return steps
 
 
