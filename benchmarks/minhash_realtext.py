@@ -185,11 +185,11 @@ def ground_truth(data: Path, predictions: dict[str, tuple[str, str]]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Report
 
+TRY_FIELDS = ("wall_s", "internal_s", "cpu_s", "peak_rss_mib", "loadavg_before", "loadavg_after")
+
+
 def best_of(tries: list[dict]) -> dict:
-    best = dict(min(tries, key=lambda r: r["wall_s"]))
-    best["tries"] = [{k: r[k] for k in ("wall_s", "internal_s", "cpu_s", "peak_rss_mib", "loadavg_before",
-                                        "loadavg_after")} for r in tries]
-    return best
+    return minhash.best_of(tries, summary=lambda r: {k: r[k] for k in TRY_FIELDS})
 
 
 COUNTS = ("documents", "candidate_pairs", "pairs_after_estimate", "pairs_after_verify", "hot_buckets",
