@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable
 
+from thresher.operators.recipe import Recipe
 from tests.browser import CHROMIUM, check_report
+from tests.jobs.spark_lines import progress_lines, spark_lines
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -53,14 +55,28 @@ def small_recipe(tmp_path):
     return recipe
 
 
-def test_quickstart_cli(tmp_path):
+def test_quickstart_cli_is_quiet_but_for_one_progress_line_per_step(tmp_path):
     out = tmp_path / "qs"
+    quiet = env()
+    quiet.pop("CI", None)  # CI silences the progress lines; this run shows them
     proc = subprocess.run(
         [str(BIN / "thresher"), "run", "recipes/quickstart.yaml", "--set", f"output.path={out}/kept",
          "--set", f"output.rejects={out}/rejects", "--set", f"output.stats={out}/stats"],
-        cwd=REPO, env=env(), capture_output=True, text=True, timeout=600)
+        cwd=REPO, env=quiet, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.startswith("thresher run "), proc.stdout[:500]
     assert "recipe quickstart" in proc.stdout and "exact_dedup:duplicate" in proc.stdout
+    # Spark's own log stays quiet: stderr (a pipe here) is one plain line per step, then
+    # one per output written, each with its seconds and tasks.
+    assert spark_lines(proc.stderr) == [], proc.stderr[:3000]
+    ops = [step.op for step in Recipe.from_yaml(REPO / "recipes" / "quickstart.yaml").spec.steps]
+    lines = progress_lines(proc.stderr)
+    n = len(ops)
+    assert lines[:n + 1] == [f"step 0/{n} read"] + [f"step {i}/{n} {op}" for i, op in enumerate(ops, 1)], \
+        proc.stderr[:3000]
+    assert lines[n + 1:] and all(line.startswith("writing ") for line in lines[n + 1:]), proc.stderr[:3000]
+    assert all("\r" not in line and line.endswith(" s") and " tasks, " in line
+               for line in proc.stderr.splitlines() if line.startswith("thresher: "))
     assert f"kept     delta {out}/kept" in proc.stdout
     kept = DeltaTable(str(out / "kept"))
     rejects = DeltaTable(str(out / "rejects")).to_pandas()
@@ -78,9 +94,15 @@ def test_quickstart_cli(tmp_path):
 
 
 def test_kill_9_mid_commit_leaves_previous_output(small_recipe, tmp_path):
-    first = subprocess.run([str(BIN / "thresher"), "run", str(small_recipe)], env=env(),
-                           capture_output=True, text=True, timeout=300)
+    # The first run is also the verbose one: Spark's INFO log, and --quiet: no progress
+    # (CI would silence it too, so not under CI).
+    loud = env()
+    loud.pop("CI", None)
+    first = subprocess.run([str(BIN / "thresher"), "run", "--verbose", "--quiet", str(small_recipe)],
+                           env=loud, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-3000:]
+    assert any(line.endswith(" INFO") for line in spark_lines(first.stderr)), first.stderr[:3000]
+    assert "thresher: step" not in first.stderr
     table = DeltaTable(str(tmp_path / "out"))
     version, before = table.version(), table.to_pandas().sort_values("id").reset_index(drop=True)
 

@@ -17,12 +17,10 @@ from thresher.jobs import cli, local_cluster
 from thresher.operators import session
 from thresher.operators.errors import SettingError
 
+from tests.jobs.spark_lines import spark_lines
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# A line of Spark's log4j layout ("26/12/02 01:35:38 WARN Utils: ..."), or what Spark
-# prints when it falls back to its own (INFO) profile.
-SPARK_LINE = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN)\b"
-                        r"|Using Spark's default log4j profile|Setting default log level", re.M)
 
 
 def test_log_config_is_package_data_and_reads_the_env():
@@ -142,42 +140,13 @@ def tiny_recipe(tmp_path):
     return recipe
 
 
-def _spark_lines(text: str) -> list[str]:
-    return [m.group(0) for m in SPARK_LINE.finditer(text)]
-
-
 @pytest.mark.slow
 def test_validate_prints_no_spark_log(tiny_recipe):
     proc = subprocess.run([str(BIN / "thresher"), "validate", str(tiny_recipe)], env=_env(),
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert _spark_lines(proc.stdout + proc.stderr) == []
+    assert spark_lines(proc.stdout + proc.stderr) == []
     assert proc.stdout.startswith("recipe tiny")
-
-
-@pytest.mark.slow
-def test_run_is_quiet_by_default_and_verbose_on_request(tiny_recipe):
-    env = _env()
-    env.pop("CI", None)  # CI silences the progress lines; this run shows them
-    proc = subprocess.run([str(BIN / "thresher"), "run", str(tiny_recipe)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.startswith("thresher run "), proc.stdout[:500]
-    assert _spark_lines(proc.stderr) == [], proc.stderr[:3000]
-    # Besides the progress lines (stderr is a pipe here: one plain line per step, then
-    # the writes), the one line left comes from the JVM itself (Spark's launcher always
-    # adds the incubating vector module), not from Spark's log.
-    lines = [line for line in proc.stderr.splitlines() if line.strip()
-             and not line.startswith("WARNING: Using incubator modules")]
-    assert [line.split(":")[1].strip() for line in lines] == [
-        "step 0/1 read", "step 1/1 word_count_filter", "writing kept"], proc.stderr[:3000]
-    assert all("\r" not in line and line.endswith(" s") and " tasks, " in line for line in lines)
-
-    loud = subprocess.run([str(BIN / "thresher"), "run", "--verbose", "--quiet", str(tiny_recipe)],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert loud.returncode == 0, loud.stderr[-3000:]
-    assert any(line.endswith(" INFO") for line in _spark_lines(loud.stderr)), loud.stderr[:3000]
-    assert "thresher: step" not in loud.stderr  # --quiet: no progress lines
 
 
 @pytest.mark.slow
@@ -191,8 +160,8 @@ def test_spark_submit_logs_at_error_once_the_context_starts(tiny_recipe, tmp_pat
     assert proc.returncode == 0, proc.stderr[-3000:]
     after = proc.stderr.split('Setting Spark log level to "ERROR".', 1)
     assert len(after) == 2, proc.stderr[-3000:]
-    assert _spark_lines(after[1]) == [], after[1][:3000]
-    assert len(_spark_lines(after[0])) < 15, after[0][:3000]  # the JVM's and the context's first lines
+    assert spark_lines(after[1]) == [], after[1][:3000]
+    assert len(spark_lines(after[0])) < 15, after[0][:3000]  # the JVM's and the context's first lines
     assert sorted(pd.read_parquet(tmp_path / "out").id) == ["a", "c"]  # "short" < 3 words
 
 
@@ -205,4 +174,4 @@ def test_spark_submit_with_the_driver_java_option_is_quiet(tiny_recipe, tmp_path
                            option, str(REPO / "jobs" / "run_recipe.py"), str(tiny_recipe)],
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert _spark_lines(proc.stderr) == [], proc.stderr[:3000]
+    assert spark_lines(proc.stderr) == [], proc.stderr[:3000]
