@@ -69,6 +69,10 @@ class SettingError(UserError):
     does not accept; the message names the variable and the accepted values."""
 
 
+class ClassArchiveError(ThresherError):
+    """The JVM class-data archive (operators/class_archive.py) could not be built."""
+
+
 class OutputError(ThresherError):
     """Writing or committing an output failed; the previous output is intact."""
 

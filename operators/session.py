@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import class_archive
 from .errors import MissingDependencyError, SettingError
 
 JAVA_HELP = (
@@ -183,6 +184,9 @@ def get_or_create_session(master: str | None = None, conf: dict | None = None,
             check_java()
             # Before the JVM starts, or its start-up warnings are already printed.
             java_options = with_quiet_log(conf.get("spark.driver.extraJavaOptions"))
+            archive = class_archive.java_option(java_options)  # a faster JVM start, if warmed
+            if archive:
+                java_options = f"{java_options} {archive}" if java_options else archive
             if java_options:
                 conf["spark.driver.extraJavaOptions"] = java_options
             _add_log_level(conf, java_options, level)

@@ -62,7 +62,12 @@ def connect_url(tmp_path_factory):
            "SPARK_LOG_DIR": str(run_dir), "SPARK_IDENT_STRING": f"thresher-{port}",
            "PYSPARK_PYTHON": sys.executable}
     env.pop("SPARK_REMOTE", None)
+    # The server's JVM maps the class archive too, when warmed: same jars, a faster start.
+    from thresher.operators.class_archive import java_option
+
+    archive = java_option()
     subprocess.run(["bash", str(script), "--master", "local[2]",
+                    *(["--driver-java-options", archive] if archive else []),
                     "--conf", f"spark.connect.grpc.binding.port={port}",
                     "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
                     "--conf", "spark.sql.shuffle.partitions=4",

@@ -108,8 +108,15 @@ def test_local_cluster_daemons_get_the_config(tmp_path, monkeypatch):
     monkeypatch.setattr(local_cluster.subprocess, "Popen", FakePopen)
     monkeypatch.delenv("SPARK_DAEMON_JAVA_OPTS", raising=False)
     cluster = local_cluster.LocalCluster(work_dir=str(tmp_path))
+    monkeypatch.setattr(local_cluster.class_archive, "java_option", lambda _own=None: None)
     cluster._spawn("org.apache.spark.deploy.master.Master", log="master.log")
     assert spawned["SPARK_DAEMON_JAVA_OPTS"] == session.log4j2_java_option()
+    # A warmed class archive (the same jars) is mapped by the daemons too.
+    monkeypatch.setattr(local_cluster.class_archive, "java_option",
+                        lambda _own=None: "-XX:SharedArchiveFile=/cache/spark.jsa")
+    cluster._spawn("org.apache.spark.deploy.worker.Worker", log="worker.log")
+    assert spawned["SPARK_DAEMON_JAVA_OPTS"] == \
+        f"{session.log4j2_java_option()} -XX:SharedArchiveFile=/cache/spark.jsa"
 
 
 # --- whole processes ---------------------------------------------------------------
