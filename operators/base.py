@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from .measures import Measure, entries
+
 # Internal bookkeeping columns; renamed to drop_* in the rejects output.
 DROP_REASON = "_thresher_drop_reason"
 DROP_STEP = "_thresher_drop_step"
@@ -57,6 +59,9 @@ class StepContext:
     # overwrite replaces.
     output_mode: str | None = None
     output_format: str | None = None
+    # The runner's sample of rows whose rule evidence is recorded, kept rows included
+    # (``measures.sample_below``); None: nothing recorded (a step outside a run).
+    sample_below: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ class DropRule:
     reason: str
     when: Column
     detail: Column | None = None
+    # The evidence as numbers, for the run's metrics sample, when ``detail`` does not
+    # read ``label=value < min=bound`` (select's cut).
+    measure: Measure | None = None
 
 
 class Operator:
@@ -179,7 +187,9 @@ def mark_drops(df: DataFrame, rules: list[DropRule], ctx: StepContext) -> DataFr
         else:
             reason, step, detail = (reason.when(cond, label), step.when(cond, F.lit(ctx.step)),
                                     detail.when(cond, info))
+    # One withColumns: the sample's entries see the rows as they were live at the input.
     return df.withColumns({
+        **entries(rules, ctx, live(), df.columns),
         DROP_REASON: reason.otherwise(F.col(DROP_REASON)),
         DROP_STEP: step.otherwise(F.col(DROP_STEP)),
         DROP_DETAIL: detail.otherwise(F.col(DROP_DETAIL)),

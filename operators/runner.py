@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import os
 import time
@@ -24,12 +25,12 @@ from datetime import datetime, timezone
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
-from .base import DROP_DETAIL, DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
+from .base import DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
 from .errors import ColumnContractError, InputError, OutputError, OutputExistsError, ThresherError
 from .io import read_output, write_output, output_exists
 from .read_step import READ_STEP, REJECT_COLUMNS, check_unique_ids, prepare, read_source
+from .measures import MEASURES, metrics_path, metrics_table, sample_below
 from .io.group import OutputLock, RunGroup, recover_groups
 from .recipe import Recipe
 from .connect import begin_run, take_notes
@@ -87,9 +88,11 @@ def preflight(recipe: Recipe) -> None:
                          f"(input.format {inp.format})")
     out = recipe.spec.output
     if out is not None and out.mode == "error":
-        for label, path in (("output", out.path), ("rejects", out.rejects), ("stats", out.stats)):
+        metrics = metrics_path(out.stats) if out.stats else None
+        for label, path in (("output", out.path), ("rejects", out.rejects), ("stats", out.stats),
+                            ("metrics", metrics)):
             if path and output_exists(format=out.format, path=path):
-                key = "path" if label == "output" else label
+                key = {"output": "path", "metrics": "stats"}.get(label, label)
                 raise OutputExistsError(
                     f"{recipe.where('output', key)}: {label} already exists at {path} and output.mode "
                     "is 'error'; use mode: overwrite or append, or another path")
@@ -148,8 +151,8 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         steps[0].details = {**steps[0].details, "skipped_files": float(len(skipped))}
 
     outputs: dict[str, str] = {}
-    kept = final.where(live()).drop(*INTERNAL_COLUMNS)
-    rejects = final.where(~live()).withColumnsRenamed(REJECT_COLUMNS)
+    kept = final.where(live()).drop(*INTERNAL_COLUMNS, MEASURES)
+    rejects = final.where(~live()).drop(MEASURES).withColumnsRenamed(REJECT_COLUMNS)
     stats_df = spark.createDataFrame(
         stats_rows(steps, run_id, spec.name, recipe.hash, started), STATS_SCHEMA)
     out = spec.output
@@ -163,6 +166,11 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         writes.append(("kept", kept, out.format, out.path, out.mode, list(out.partition_by)))
         if out.stats:
             writes.append(("stats", stats_df, out.format, out.stats, out.mode, ()))
+            sample = metrics_table(final, run_id=run_id, ops=[s.op for s in steps],
+                                   id_column=spec.input.id_column or "id",
+                                   below=sample_below(steps[0].rows_in),
+                                   drop_step=DROP_STEP, drop_reason=DROP_REASON)
+            writes.append(("metrics", sample, out.format, metrics_path(out.stats), out.mode, ()))
         group = RunGroup(spark, run_id, out.path, [(w[0], w[2], w[3]) for w in writes]).begin()
         try:
             with progress.track(f"writing {', '.join(w[0] for w in writes)}"):
@@ -246,6 +254,14 @@ def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
     return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"] for r in rows if r[DROP_REASON] is not None}
 
 
+def _sample(ops, rows: int) -> None:
+    """Size the metrics sample from the rows read, before any step is planned: the same
+    documents are then sampled at every step (operators/measures.py)."""
+    below = sample_below(rows)
+    for op in ops:
+        op.ctx = dataclasses.replace(op.ctx, sample_below=below)
+
+
 def _execute(recipe: Recipe, source: DataFrame,
              progress: Progress) -> tuple[DataFrame, list[StepStats]]:
     ops = recipe.operators
@@ -265,6 +281,7 @@ def _execute(recipe: Recipe, source: DataFrame,
             with progress.step(0, last, READ_STEP):
                 rows_in, drops = _drop_counts(current)
             seconds[0] = time.perf_counter() - t
+            _sample(ops, rows_in)
             for op in ops:
                 t = time.perf_counter()
                 with progress.step(op.ctx.step, last, op.name):
@@ -283,6 +300,8 @@ def _execute(recipe: Recipe, source: DataFrame,
             # One plan and one pass: the read step's drops and the rows in come from the
             # final counts too (a dropped row keeps its step), so nothing is cached twice.
             with progress.track(f"steps 0-{last} of {last}, fused into one plan"):
+                read_rows = source.count()  # first: it sizes the metrics sample
+                _sample(ops, read_rows)
                 chained = prepared
                 for op in ops:  # training and dedup steps run their own jobs here
                     chained = op.transform(chained)
@@ -290,7 +309,6 @@ def _execute(recipe: Recipe, source: DataFrame,
                 held = [current]
                 rows_in, drops = _drop_counts(current)  # untimed per step: the recipe is one plan
                 seconds[0] = time.perf_counter() - t
-                read_rows = source.count()
             if rows_in != read_rows:
                 raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
                                     "operators must mark drops, not remove rows")

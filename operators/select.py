@@ -63,6 +63,7 @@ from pyspark.sql.types import DoubleType, FloatType
 
 from .base import DROP_STEP, DropRule, Operator, OpParams, live, mark_drops
 from .errors import RecipeError
+from .measures import Measure
 from .ranking import BEFORE, RANK, TOTAL, global_ranks
 from .registry import register
 
@@ -259,6 +260,8 @@ class Select(Operator):
             F.lit(p.column), F.col(p.column), F.col(RANK), F.col(BEFORE),
             F.lit(repr(p.top_fraction)), F.col(TOTAL), F.lit(p.column), F.col(_LAST),
         )
+        # The cut (the last kept row's score) as a number, for the run's metrics sample.
+        cut = Measure(p.column, F.col(p.column), F.col(_LAST), "<" if p.descending else ">")
         rules = [self._null_rule(df),
-                 DropRule("not_in_top_fraction", ~F.col(_KEEP), detail)]
+                 DropRule("not_in_top_fraction", ~F.col(_KEEP), detail, measure=cut)]
         return mark_drops(together, rules, self.ctx).drop(*verdict_cols)

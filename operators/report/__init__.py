@@ -1,5 +1,5 @@
 """The run report: one self-contained HTML file (inline SVG, no script, no network)
-built from a finished run's stats, rejects and kept tables, never by rerunning it.
+built from a finished run's stats, rejects, kept and metrics tables, never by rerunning it.
 
 Example::
 
@@ -19,7 +19,7 @@ from .sources import read_run
 def build_report(spark, path: str, *, text_column: str = "text", id_column: str = "id",
                  recipe_text: str | None = None, **tables: str | None) -> str:
     """The HTML of the report of the run whose kept output, stats or rejects is ``path``
-    (``stats=``, ``rejects=``, ``kept=`` name tables elsewhere)."""
+    (``stats=``, ``rejects=``, ``kept=``, ``metrics=`` name tables elsewhere)."""
     import pyspark
 
     from thresher import __version__ as thresher_version

@@ -15,7 +15,8 @@ CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000p
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;
 text-align:right;vertical-align:top}td.l,th.l{text-align:left}pre{white-space:pre-wrap;
 background:#f6f6f6;padding:6px;max-height:14em;overflow:auto}section{margin:2em 0}
-.sample td{text-align:left}"""
+.sample td{text-align:left}.input-metric p{margin:.2em 0 .2em 50px;font-size:13px}
+.input-metric{margin-bottom:1.2em}.input-metric h3{font-size:14px;margin:.8em 0 0}"""
 
 
 def funnel(p: Panels) -> str:
@@ -54,15 +55,72 @@ def funnel(p: Panels) -> str:
             + html_table(head, rows, "funnel") + "</section>")
 
 
+def _sample_words(q: dict) -> str:
+    n, rows_in, f = q["sampled"], q["rows_in"], q["fraction"]
+    if f >= 1 and rows_in in (None, n):
+        return f"all {n:,} rows of the step's input"
+    if f >= 1:  # a step that drops some rows before its rules measure (dfn_filter's images)
+        return f"the {n:,} rows it measured of the step's {rows_in:,} rows in"
+    of = f" of {rows_in:,}" if rows_in is not None else ""
+    return f"a {100 * f:.2g}% hash sample of the step's input: {n:,}{of} rows"
+
+
+def _rule_words(q: dict, r: dict) -> str:
+    reason, metric = escape(r["reason"]), escape(q["metric"])
+    if r["bound"] is None:
+        return f"{reason}: no bound recorded"
+    if r["cut"]:
+        side = "below" if r["drops_if"] == "<" else "above"
+        words = (f'{reason}: <b>cut at {metric} = <span class="cut">{r["bound"]:.6g}</span></b>, '
+                 f"the last kept row's score: rows scoring {side} it, and rows tied with it that "
+                 "rank after it by id, are dropped")
+    else:
+        words = f"{reason} drops {metric} {escape(r['drops_if'] or '?')} {r['bound']:.6g}"
+    if not r["shown"]:
+        lo, hi = q["range"]
+        words += (" (off the chart: no sampled value comes near it)" if lo is None
+                  else f" (off the chart: the sampled values lie in [{lo:.4g}, {hi:.4g}])")
+    return words
+
+
+def input_panel(q: dict) -> str:
+    t = q["totals"]
+    title = (f"step {q['step']} {q['op']}: {q['metric']} over {_sample_words(q)}: "
+             f"{t['kept']:,} kept, {t['dropped']:,} dropped" + (
+                 f", {t['other']:,} dropped by another rule" if t["other"] else ""))
+    lines = [(r["bound"], f"{'cut' if r['cut'] else 'threshold'} {r['bound']:.4g}")
+             for r in q["rules"] if r["shown"]]
+    notes = [_rule_words(q, r) for r in q["rules"]]
+    if q["no_value"]:
+        notes.append(f"{q['no_value']:,} rows have no {escape(q['metric'])} value (null or NaN, "
+                     "which the bounds above never drop) and are not drawn")
+    return (f'<div class="input-metric" data-step="{q["step"]}" data-metric="{escape(q["metric"])}">'
+            f"<h3>{escape(title)}</h3>"
+            + svg.histogram(q["edges"], q["counts"], title=title, lines=lines, show_title=False)
+            + "".join(f"<p>{n}</p>" for n in notes) + "</div>")
+
+
 def metrics(p: Panels) -> str:
-    if not p.metrics and not p.scores:
+    if not p.inputs and not p.metrics and not p.scores:
         return ""
-    parts = ['<section id="metrics"><h2>Filter metrics</h2><p>The measured value of each dropped '
-             "row, parsed from its reject detail, with the filter's threshold drawn; the run does "
-             "not write kept rows' values, so they are not shown.</p>"]
+    parts = ['<section id="metrics"><h2>Filter metrics</h2>']
+    if p.inputs:
+        parts.append("<p>Per filter step and metric, the measured value over the step's input "
+                     "(recorded during the run, kept rows included), kept against dropped, "
+                     "with each rule's bound drawn; select's cut is the last kept row's score. "
+                     "Large runs record a sample chosen by a hash of the document id, the same "
+                     "documents at every step.</p>")
+        parts += [input_panel(q) for q in p.inputs]
+    if p.metrics:
+        why = ("the run wrote no metrics sample for these steps" if p.sampled else
+               "the run wrote no metrics table beside its stats (a run of an older thresher)")
+        parts.append(f"<p>Dropped rows only: the measured value of each dropped row, parsed "
+                     f"from its reject detail, with the filter's threshold drawn; {why}, so "
+                     "kept rows' values are not shown.</p>")
     for m in p.metrics:
         parts.append(svg.histogram(m["edges"], m["counts"], threshold=m["threshold"],
-                                   title=f"step {m['step']} {m['reason']} ({m['rows']:,} dropped)"))
+                                   title=f"step {m['step']} {m['reason']} ({m['rows']:,} dropped; "
+                                         "dropped rows only)"))
     for s in p.scores:
         parts.append(svg.histogram(s["edges"], s["counts"],
                                    title=f"column {s['column']}: kept vs dropped"))

@@ -10,6 +10,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from ..errors import ReportError
+from ..measures import METRICS_COLUMNS
+from .inputs import input_histograms
 from .spark_hist import histograms
 
 # The detail filters write: ``label=value < min=bound`` or ``... > max=bound``
@@ -28,7 +30,9 @@ class Panels:
     steps: list[dict]
     chars: dict = field(default_factory=dict)      # (step, reason) -> chars; "kept" -> chars
     tokens: dict = field(default_factory=dict)
-    metrics: list[dict] = field(default_factory=list)
+    inputs: list[dict] = field(default_factory=list)   # per (step, metric): the step's input
+    metrics: list[dict] = field(default_factory=list)  # per (step, reason): dropped rows only
+    sampled: bool = False                              # the run wrote a metrics sample
     scores: list[dict] = field(default_factory=list)
     clusters: dict | None = None
     copies: dict | None = None
@@ -86,8 +90,9 @@ def _metric_key(bound_row) -> str:
 
 
 def metric_histograms(rejects: DataFrame, steps: list[dict]) -> list[dict]:
-    """Per filter reason, the measured value of the dropped rows with the bound drawn.
-    Kept rows' values are not in any table the run writes, so only drops are shown."""
+    """Per filter reason, the measured value of the dropped rows with the bound drawn:
+    the fallback for steps the run's metrics sample does not cover (a run that wrote
+    none), which has only the rejects' details."""
     measured = rejects.select("drop_step", "drop_reason",
                               F.regexp_extract("drop_detail", MEASURE, 1).alias("value"),
                               F.regexp_extract("drop_detail", MEASURE, 3).alias("bound")
@@ -198,8 +203,17 @@ def compute(tables, *, text: str = "text", id_col: str = "id") -> Panels:
     run, steps = latest_run(tables.stats)
     panels = Panels(run=run, steps=steps)
     rejects, kept = tables.rejects, tables.kept
+    if tables.metrics is not None:
+        missing = set(METRICS_COLUMNS) - set(tables.metrics.columns)
+        if missing:
+            panels.notes.append("the metrics table beside the stats is not a thresher metrics "
+                                f"sample (no {', '.join(sorted(missing))}): not drawn")
+        else:
+            panels.sampled = True
+            panels.inputs = input_histograms(tables.metrics, run["run_id"], steps)
     if rejects is None:
-        panels.notes.append("no rejects table (output.rejects not set): no samples or metric plots")
+        panels.notes.append("no rejects table (output.rejects not set): no samples of rejected "
+                            "rows, no duplicate or dropped-rows-only panels")
         return panels
     text_col = text_column(rejects, text)
     id_col = id_col if id_col in rejects.columns else None
@@ -208,7 +222,9 @@ def compute(tables, *, text: str = "text", id_col: str = "id") -> Panels:
         return panels
     tokens = token_column(kept, rejects)
     panels.chars, panels.tokens = volume(kept, rejects, text_col, tokens)
-    panels.metrics = metric_histograms(rejects, steps)
+    covered = {(p["step"], r["reason"]) for p in panels.inputs for r in p["rules"]}
+    panels.metrics = [m for m in metric_histograms(rejects, steps)
+                      if (m["step"], m["reason"]) not in covered]
     panels.scores = score_histograms(kept, rejects)
     panels.clusters, panels.copies = duplicate_clusters(kept, rejects, text_col, id_col)
     counts = {reason: n for s in steps for reason, n in (s["dropped_by_reason"] or {}).items()}

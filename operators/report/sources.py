@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame
 
 from ..errors import ReportError
 from ..io import read_output
+from ..measures import metrics_path
 from ..io.delta import is_delta_table
 from ..io.fs import get_fs
 
@@ -27,6 +28,7 @@ class RunTables:
     kept: DataFrame | None
     paths: dict[str, str]
     delta_versions: dict[str, int]
+    metrics: DataFrame | None = None  # the run's metrics sample (operators/measures.py)
 
 
 def _format_of(path: str) -> str | None:
@@ -46,8 +48,8 @@ def _delta_version(path: str) -> int | None:
 
 
 def locate(path: str, *, stats: str | None = None, rejects: str | None = None,
-           kept: str | None = None) -> dict[str, str]:
-    """The paths of stats, rejects and kept for ``path`` (explicit ones win)."""
+           kept: str | None = None, metrics: str | None = None) -> dict[str, str]:
+    """The paths of stats, rejects, kept and metrics for ``path`` (explicit ones win)."""
     base = path.rstrip("/")
     for suffix in SUFFIXES:
         if base.endswith(suffix):
@@ -56,12 +58,13 @@ def locate(path: str, *, stats: str | None = None, rejects: str | None = None,
     found = {"stats": stats or base + "_stats",
              "rejects": base + "_rejects" if rejects is None else rejects,
              "kept": base if kept is None else kept}
+    found["metrics"] = metrics or metrics_path(found["stats"])
     return {k: os.path.abspath(v) if "://" not in v else v for k, v in found.items() if v}
 
 
 def read_run(spark, path: str, **explicit: str | None) -> RunTables:
     paths = locate(path, **explicit)
-    frames: dict[str, DataFrame | None] = {"rejects": None, "kept": None}
+    frames: dict[str, DataFrame | None] = {"rejects": None, "kept": None, "metrics": None}
     versions: dict[str, int] = {}
     for label, where in paths.items():
         fmt = _format_of(where)
@@ -77,4 +80,5 @@ def read_run(spark, path: str, **explicit: str | None) -> RunTables:
             if version is not None:
                 versions[label] = version
     return RunTables(frames["stats"], frames["rejects"], frames["kept"],
-                     {k: v for k, v in paths.items() if frames.get(k) is not None}, versions)
+                     {k: v for k, v in paths.items() if frames.get(k) is not None}, versions,
+                     frames["metrics"])

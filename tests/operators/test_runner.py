@@ -159,7 +159,7 @@ def test_failed_run_leaves_previous_output_intact(spark, corpus, tmp_path):
         run(Recipe.from_dict(data), spark=spark, echo=lambda s: None)
     assert sorted(r.doc for r in spark.read.parquet(str(tmp_path / "out")).collect()) == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == \
-        ["in", "out", "out_report.html", "rejects", "stats"]  # the report of the first run
+        ["in", "out", "out_report.html", "rejects", "stats", "stats_metrics"]  # the first run's, report too
 
 
 def test_no_output_returns_dataframes(spark, corpus, tmp_path):

@@ -336,3 +336,51 @@ def test_share_of_that_spark_cannot_evaluate_names_the_step_and_param(spark):
     df = make(spark, [(1, "a", 1.0)])
     with pytest.raises(RecipeError, match=r"step 3 \(select\) share_of: cannot evaluate 'no_such_column = 1'"):
         bind(column="score", top_fraction=0.5, share_of="no_such_column = 1").transform(df)
+
+
+# ------------------------------------------------- what the run's metrics sample holds
+
+def _sampled(spark, rows, **params):
+    """The metrics-sample rows (operators/measures.py) of one select step over ``rows``,
+    every live row sampled, by (id, reason)."""
+    from thresher.operators.measures import BUCKETS, metrics_table
+
+    op = Select(**params)
+    op = op.bind(StepContext(**CTX, op_name=op.name, sample_below=BUCKETS))
+    table = metrics_table(op.transform(make(spark, rows)), run_id="r", ops=["read", "a", "b", "select"],
+                          id_column="id", below=BUCKETS, drop_step=DROP_STEP, drop_reason=DROP_REASON)
+    return {(int(r["id"]), r["reason"].split(":")[1]): r.asDict() for r in table.collect()}
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_top_fraction_records_the_cut_at_the_kept_dropped_boundary(spark, descending):
+    scores = [0.9, 0.1, 0.5, 0.5, 0.7, 0.3, None, 0.5]  # ids 1..8; 0.5 tied three times
+    rows = [(i, "x", s) for i, s in enumerate(scores, start=1)] + [(20, "x", 0.99, PRE)]
+    got = {i: r for (i, _), r in _sampled(spark, rows, column="score", top_fraction=0.5,
+                                          descending=descending).items()}
+    assert len(got) == 8 and set(got) == set(range(1, 9))  # live rows only, each once
+    kept_ = [r["value"] for r in got.values() if r["outcome"] is None]
+    dropped = [r["value"] for r in got.values() if r["outcome"] == "select:not_in_top_fraction"]
+    cut = {r["bound"] for r in got.values() if r["value"] is not None}
+    assert len(cut) == 1 and len(kept_) == 4 and len(dropped) == 3  # 0.5 x 8 live rows
+    cut = cut.pop()
+    # The cut is the last kept row's score: the worst kept, no dropped row beyond it.
+    assert cut == (min(kept_) if descending else max(kept_)) == 0.5
+    assert all((v <= cut) if descending else (v >= cut) for v in dropped)
+    assert got[8]["value"] == cut and got[8]["outcome"] == "select:not_in_top_fraction"  # tie, by id
+    assert got[7]["value"] is None and got[7]["outcome"] == "select:null"
+    assert {(r["metric"], r["reason"], r["drops_if"]) for r in got.values()} == {
+        ("score", "select:not_in_top_fraction", "<" if descending else ">")}
+
+
+def test_threshold_mode_records_its_bounds(spark):
+    rows = [(1, "a", 0.1), (2, "b", 0.5), (3, "c", 1.5), (4, "d", None)]
+    got = _sampled(spark, rows, column="score", min=0.2, max=1.0)
+    assert {k: (r["value"], r["bound"], r["drops_if"], r["outcome"]) for k, r in got.items()} == {
+        (1, "below_min"): (0.1, 0.2, "<", "select:below_min"),
+        (1, "above_max"): (0.1, 1.0, ">", "select:below_min"),
+        (2, "below_min"): (0.5, 0.2, "<", None), (2, "above_max"): (0.5, 1.0, ">", None),
+        (3, "below_min"): (1.5, 0.2, "<", "select:above_max"),
+        (3, "above_max"): (1.5, 1.0, ">", "select:above_max"),
+        (4, "below_min"): (None, 0.2, "<", "select:null"),
+        (4, "above_max"): (None, 1.0, ">", "select:null")}
