@@ -36,7 +36,7 @@ from .recipe import Recipe
 from .connect import begin_run, take_notes
 from .session import get_or_create_session
 from .progress import Progress
-from .report.at_run_end import report_after_run
+from .report.at_run_end import report_after_run, report_path
 from .stats import STATS_SCHEMA, StepStats, build_step_stats, format_summary, stats_rows, summary_html
 
 
@@ -88,7 +88,7 @@ def preflight(recipe: Recipe) -> None:
                          f"(input.format {inp.format})")
     out = recipe.spec.output
     if out is not None and out.mode == "error":
-        metrics = metrics_path(out.stats) if out.stats else None
+        metrics = metrics_path(out.stats) if records_metrics(recipe) else None
         for label, path in (("output", out.path), ("rejects", out.rejects), ("stats", out.stats),
                             ("metrics", metrics)):
             if path and output_exists(format=out.format, path=path):
@@ -166,6 +166,7 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         writes.append(("kept", kept, out.format, out.path, out.mode, list(out.partition_by)))
         if out.stats:
             writes.append(("stats", stats_df, out.format, out.stats, out.mode, ()))
+        if records_metrics(recipe):
             sample = metrics_table(final, run_id=run_id, ops=[s.op for s in steps],
                                    id_column=spec.input.id_column or "id",
                                    below=sample_below(steps[0].rows_in),
@@ -254,11 +255,21 @@ def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
     return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"] for r in rows if r[DROP_REASON] is not None}
 
 
-def _sample(ops, rows: int) -> None:
+def records_metrics(recipe: Recipe) -> bool:
+    """Whether the run records its metrics sample: only for the run report (on by
+    default), which is its one reader. The sample's columns make every step's plan
+    larger, which a small run feels (a quarter more time for the quickstart's 1,801
+    rows), so a run without a report does not pay for it."""
+    out = recipe.spec.output
+    return out is not None and bool(out.stats) and report_path(out) is not None
+
+
+def _sample(recipe: Recipe, rows: int) -> None:
     """Size the metrics sample from the rows read, before any step is planned: the same
-    documents are then sampled at every step (operators/measures.py)."""
-    below = sample_below(rows)
-    for op in ops:
+    documents are then sampled at every step (operators/measures.py). None where the
+    run records none (also resetting an operator that an earlier run sampled)."""
+    below = sample_below(rows) if records_metrics(recipe) else None
+    for op in recipe.operators:
         op.ctx = dataclasses.replace(op.ctx, sample_below=below)
 
 
@@ -281,7 +292,7 @@ def _execute(recipe: Recipe, source: DataFrame,
             with progress.step(0, last, READ_STEP):
                 rows_in, drops = _drop_counts(current)
             seconds[0] = time.perf_counter() - t
-            _sample(ops, rows_in)
+            _sample(recipe, rows_in)
             for op in ops:
                 t = time.perf_counter()
                 with progress.step(op.ctx.step, last, op.name):
@@ -301,7 +312,7 @@ def _execute(recipe: Recipe, source: DataFrame,
             # final counts too (a dropped row keeps its step), so nothing is cached twice.
             with progress.track(f"steps 0-{last} of {last}, fused into one plan"):
                 read_rows = source.count()  # first: it sizes the metrics sample
-                _sample(ops, read_rows)
+                _sample(recipe, read_rows)
                 chained = prepared
                 for op in ops:  # training and dedup steps run their own jobs here
                     chained = op.transform(chained)

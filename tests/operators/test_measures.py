@@ -13,6 +13,7 @@ from thresher.operators.base import DROP_REASON, DROP_STEP, StepContext
 from thresher.operators.measures import (BUCKETS, MEASURES, _parsed, metrics_path, metrics_table,
                                          sample_below)
 from thresher.operators.recipe import Recipe
+from thresher.operators import runner
 from thresher.operators.runner import run
 from thresher.operators.text.length import WordCountFilter
 
@@ -32,13 +33,21 @@ def corpus(spark, tmp_path_factory):
     return root
 
 
-def _run(spark, root, mode: str):
-    recipe = Recipe.from_dict({
+def _recipe(root, mode: str, output: dict | None = None) -> Recipe:
+    return Recipe.from_dict({
         "name": "measures", "execution": {"mode": mode},
         "input": {"format": "parquet", "path": str(root / "in"), "id_column": "id"},
         "steps": [{"word_count_filter": {"min": 5, "max": 30}},
-                  {"mean_word_length_filter": {"min": 3, "max": 10}}, {"exact_dedup": {}}]})
-    result = run(recipe, spark=spark, echo=lambda _: None)
+                  {"mean_word_length_filter": {"min": 3, "max": 10}}, {"exact_dedup": {}}],
+        **({"output": output} if output else {})})
+
+
+def _run(spark, root, mode: str):
+    # Without outputs (the run's final rows are what is checked), recording as a run
+    # with a report does.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "records_metrics", lambda recipe: True)
+        result = run(_recipe(root, mode), spark=spark, echo=lambda _: None)
     table = metrics_table(result.cached, run_id=result.run_id, ops=[s.op for s in result.steps],
                           id_column="id", below=sample_below(result.steps[0].rows_in),
                           drop_step=DROP_STEP, drop_reason=DROP_REASON)
@@ -130,6 +139,21 @@ def test_detail_parsing(spark):
         got[r["d"]] = None if e["metric"] is None else (e["metric"], e["value"], e["bound"],
                                                         e["drops_if"])
     assert got == dict(DETAILS)
+
+
+def test_only_a_run_with_a_report_records_the_sample(spark, corpus, tmp_path):
+    """The report is the sample's one reader: without it the plans carry no measures
+    and no metrics table is written."""
+    out = {"format": "parquet", "path": str(tmp_path / "out"), "stats": str(tmp_path / "out_stats"),
+           "report": False}
+    assert not runner.records_metrics(_recipe(corpus, "staged", out))
+    assert runner.records_metrics(_recipe(corpus, "staged", {**out, "report": True}))
+    assert not runner.records_metrics(_recipe(corpus, "staged"))  # no outputs at all
+    recipe = _recipe(corpus, "staged", out)
+    result = run(recipe, spark=spark, echo=lambda _: None)
+    assert all(op.ctx.sample_below is None for op in recipe.operators)  # no step sampled
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out_stats"]
+    result.release()
 
 
 def test_nothing_is_recorded_outside_a_run(spark):

@@ -39,8 +39,7 @@ def test_a_line_per_step_with_its_tasks(spark, tmp_path):
     run(_recipe(spark, tmp_path, "staged"), spark=spark, echo=lambda _: None, progress=progress)
     lines = stream.getvalue().splitlines()
     assert [line.split(": ")[1] for line in lines] == [
-        "step 0/2 read", "step 1/2 word_count_filter", "step 2/2 exact_dedup",
-        "writing kept, stats, metrics"]
+        "step 0/2 read", "step 1/2 word_count_filter", "step 2/2 exact_dedup", "writing kept, stats"]
     assert lines == progress.lines and "\r" not in stream.getvalue()
     assert all(_tasks(line) > 0 for line in lines)  # each step ran Spark tasks of its own group
 
@@ -50,7 +49,7 @@ def test_fused_run_is_one_tracked_block(spark, tmp_path):
     run(_recipe(spark, tmp_path, "fused"), spark=spark, echo=lambda _: None,
         progress=Progress(spark, mode="lines", stream=stream))
     assert [line.split(": ")[1] for line in stream.getvalue().splitlines()] == [
-        "steps 0-2 of 2, fused into one plan", "writing kept, stats, metrics"]
+        "steps 0-2 of 2, fused into one plan", "writing kept, stats"]
 
 
 def test_live_mode_redraws_in_place_and_restores_the_job_group(spark):

@@ -60,8 +60,8 @@ def finished(spark, tmp_path_factory):
         "steps": [{"word_count_filter": {"min": 5}}, {"exact_dedup": {}},
                   {"select": {"column": "score", "top_fraction": 0.5}}],
         "output": {"format": "parquet", "path": str(root / "out"), "mode": "overwrite",
-                   "rejects": str(root / "out_rejects"), "stats": str(root / "out_stats"),
-                   "report": False}})
+                   "rejects": str(root / "out_rejects"), "stats": str(root / "out_stats")}})
+    # report on (the default): the run records the metrics sample the filter panels draw
     result = run(recipe, spark=spark, echo=lambda _: None)
     return root, result
 
