@@ -19,9 +19,9 @@ from thresher.jobs.package import build_zip
 from tests.browser import CHROMIUM, check_report
 from tests.scorers.dfn.pairs import clip_pairs
 from tests.shipped_runs import output_overrides
+from tests.submit import SPARK_SUBMIT, executor_archive_conf, executor_java_options, submit_env
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 
@@ -46,8 +46,7 @@ def cluster():
 
 
 def env(**extra):
-    return dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
-                **extra)
+    return submit_env(**extra)
 
 
 def killed_executors(cluster, failpoint: str) -> int:
@@ -107,7 +106,8 @@ def test_spark_submit_dedup_from_the_zip_with_executors_killed_same_answers_as_l
         sys.argv[0] = job
         runpy.run_path(job, run_name="__main__")
     """))
-    submit = [str(BIN / "spark-submit"), "--master", cluster.master_url, "--py-files", zip_path]
+    submit = [SPARK_SUBMIT, "--master", cluster.master_url, "--py-files", zip_path,
+              *executor_archive_conf()]
     # textUdfs=on: the jar must come out of the zip and reach the executors (ADD JAR),
     # or the run fails instead of falling back to SQL.
     sets = [arg for item in [*output_overrides(outside),
@@ -157,6 +157,7 @@ dfn_operator.ship_dir = ship_dir_then_delete
 master, text_data, ftz, pairs, clip, out = sys.argv[1:7]
 spark = (SparkSession.builder.master(master).appName("shipping")
          .config("spark.executorEnv.THRESHER_FAILPOINTS", os.environ.get("THRESHER_FAILPOINTS", ""))
+         .config("spark.executor.extraJavaOptions", os.environ.get("EXECUTOR_JAVA_OPTIONS", ""))
          .getOrCreate())
 executors = lambda: spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
 
@@ -208,7 +209,8 @@ def test_models_are_shipped_to_executors(cluster, tmp_path):
     proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
                            str(REPO / "data" / "quickstart"), str(ftz), str(pairs), str(clip),
                            str(out)],
-                          env=env(THRESHER_FAILPOINTS="fasttext_score=kill_executor"),
+                          env=env(THRESHER_FAILPOINTS="fasttext_score=kill_executor",
+                                  EXECUTOR_JAVA_OPTIONS=executor_java_options()),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert killed_executors(cluster, "fasttext_score") >= 1, "no executor was killed"
@@ -249,7 +251,7 @@ def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
     verdicts = {}
     find_containment([str(lake)], out=str(tmp_path / "out-l1"), spark=spark)
     out = tmp_path / "out-cl"
-    proc = subprocess.run([str(BIN / "spark-submit"), "--master", cluster.master_url,
+    proc = subprocess.run([SPARK_SUBMIT, "--master", cluster.master_url, *executor_archive_conf(),
                            str(REPO / "jobs" / "containment.py"), str(lake), "--out", str(out)],
                           cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -18,6 +18,7 @@ from thresher.operators import session
 from thresher.operators.errors import SettingError
 
 from tests.jobs.spark_lines import spark_lines
+from tests.submit import submit_env
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -129,6 +130,13 @@ def _env(**extra):
     return env
 
 
+def _submit_env():
+    """For spark-submit, whose JVM starts before thresher can add the class archive."""
+    env = submit_env()
+    env.pop(session.SPARK_LOG_ENV, None)
+    return env
+
+
 @pytest.fixture()
 def tiny_recipe(tmp_path):
     inp = tmp_path / "in"
@@ -163,7 +171,7 @@ def test_spark_submit_logs_at_error_once_the_context_starts(tiny_recipe, tmp_pat
     thresher's: no query plans, no per-stage INFO lines."""
     proc = subprocess.run([str(BIN / "spark-submit"), "--master", "local[1]",
                            str(REPO / "jobs" / "run_recipe.py"), str(tiny_recipe)],
-                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, env=_submit_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     after = proc.stderr.split('Setting Spark log level to "ERROR".', 1)
     assert len(after) == 2, proc.stderr[-3000:]
@@ -179,6 +187,6 @@ def test_spark_submit_with_the_driver_java_option_is_quiet(tiny_recipe, tmp_path
     assert option == session.log4j2_java_option()
     proc = subprocess.run([str(BIN / "spark-submit"), "--master", "local[1]", "--driver-java-options",
                            option, str(REPO / "jobs" / "run_recipe.py"), str(tiny_recipe)],
-                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, env=_submit_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert spark_lines(proc.stderr) == [], proc.stderr[:3000]
