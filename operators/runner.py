@@ -258,8 +258,8 @@ def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
 def records_metrics(recipe: Recipe) -> bool:
     """Whether the run records its metrics sample: only for the run report (on by
     default), which is its one reader. The sample's columns make every step's plan
-    larger, which a small run feels (a quarter more time for the quickstart's 1,801
-    rows), so a run without a report does not pay for it."""
+    larger, which a small run feels (about a third more time for the quickstart's
+    1,801 rows), so a run without a report does not pay for it."""
     out = recipe.spec.output
     return out is not None and bool(out.stats) and report_path(out) is not None
 

@@ -45,10 +45,6 @@ def cluster():
         assert len(pids) == 3 and not left, f"cluster processes still running: {left}"
 
 
-def env(**extra):
-    return submit_env(**extra)
-
-
 def killed_executors(cluster, failpoint: str) -> int:
     """In how many of this cluster's applications the failpoint killed an executor: it
     leaves a marker per application (its stderr dies with the JVM), and Spark started
@@ -113,7 +109,8 @@ def test_spark_submit_dedup_from_the_zip_with_executors_killed_same_answers_as_l
     sets = [arg for item in [*output_overrides(outside),
                              f"steps.minhash_dedup.checkpoint_dir={outside / 'stages'}"]
             for arg in ("--set", item)]
-    killing = env(THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
+    killing = submit_env(
+        THRESHER_FAILPOINTS="minhash_signatures=kill_executor,minhash_verify=kill_executor")
     proc = subprocess.run(
         submit + ["--conf", "spark.thresher.textUdfs=on", str(wrapper),
                   str(REPO / "recipes" / "dedup_web.yaml"), *sets],
@@ -209,7 +206,7 @@ def test_models_are_shipped_to_executors(cluster, tmp_path):
     proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
                            str(REPO / "data" / "quickstart"), str(ftz), str(pairs), str(clip),
                            str(out)],
-                          env=env(THRESHER_FAILPOINTS="fasttext_score=kill_executor",
+                          env=submit_env(THRESHER_FAILPOINTS="fasttext_score=kill_executor",
                                   EXECUTOR_JAVA_OPTIONS=executor_java_options()),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -253,7 +250,7 @@ def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
     out = tmp_path / "out-cl"
     proc = subprocess.run([SPARK_SUBMIT, "--master", cluster.master_url, *executor_archive_conf(),
                            str(REPO / "jobs" / "containment.py"), str(lake), "--out", str(out)],
-                          cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
+                          cwd=tmp_path, env=submit_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for name in ("l1", "cl"):
         edges = pq.read_table(tmp_path / f"out-{name}" / "edges.parquet").to_pylist()
