@@ -25,8 +25,9 @@ from datetime import datetime, timezone
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
-from .base import DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live
+from .base import DROP_REASON, DROP_STEP, INTERNAL_COLUMNS, live, tally_columns
 from .errors import ColumnContractError, InputError, OutputError, OutputExistsError, ThresherError
 from .io import read_output, write_output, output_exists
 from .read_step import READ_STEP, REJECT_COLUMNS, check_unique_ids, prepare, read_source
@@ -151,8 +152,9 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         steps[0].details = {**steps[0].details, "skipped_files": float(len(skipped))}
 
     outputs: dict[str, str] = {}
-    kept = final.where(live()).drop(*INTERNAL_COLUMNS, MEASURES)
-    rejects = final.where(~live()).drop(MEASURES).withColumnsRenamed(REJECT_COLUMNS)
+    tallies = list(tally_columns(final.columns))
+    kept = final.where(live()).drop(*INTERNAL_COLUMNS, MEASURES, *tallies)
+    rejects = final.where(~live()).drop(MEASURES, *tallies).withColumnsRenamed(REJECT_COLUMNS)
     stats_df = spark.createDataFrame(
         stats_rows(steps, run_id, spec.name, recipe.hash, started), STATS_SCHEMA)
     out = spec.output
@@ -249,10 +251,22 @@ def _check_contract(recipe: Recipe, df: DataFrame) -> None:
             raise ColumnContractError(f"output.partition_by names missing columns: {', '.join(missing)}")
 
 
-def _drop_counts(df: DataFrame) -> tuple[int, dict[tuple[int, str], int]]:
-    rows = df.groupBy(DROP_STEP, DROP_REASON).count().collect()
+def _drop_counts(df: DataFrame, step: int | None = None
+                 ) -> tuple[int, dict[tuple[int, str], int], dict[int, dict[str, float]]]:
+    """Rows, drops per (step, reason) and the steps' tallies (``base.tally_column``;
+    only ``step``'s when given: later plans still carry earlier steps' columns), in one job."""
+    tallies = {c: key for c, key in tally_columns(df.columns).items()
+               if step is None or key[0] == step}
+    names = {c: f"_tally{i}" for i, c in enumerate(tallies)}
+    rows = df.groupBy(DROP_STEP, DROP_REASON).agg(
+        F.count(F.lit(1)).alias("count"),
+        *[F.sum(F.col(c)).alias(alias) for c, alias in names.items()]).collect()
     total = sum(r["count"] for r in rows)
-    return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"] for r in rows if r[DROP_REASON] is not None}
+    sums: dict[int, dict[str, float]] = {}
+    for column, (at, name) in tallies.items():
+        sums.setdefault(at, {})[name] = float(sum(r[names[column]] or 0 for r in rows))
+    return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"]
+                   for r in rows if r[DROP_REASON] is not None}, sums
 
 
 def records_metrics(recipe: Recipe) -> bool:
@@ -290,7 +304,7 @@ def _execute(recipe: Recipe, source: DataFrame,
         if recipe.spec.execution.mode == "staged":
             current = held[0] = prepared.persist(level)
             with progress.step(0, last, READ_STEP):
-                rows_in, drops = _drop_counts(current)
+                rows_in, drops, tallied = _drop_counts(current)
             seconds[0] = time.perf_counter() - t
             _sample(recipe, rows_in)
             for op in ops:
@@ -298,7 +312,8 @@ def _execute(recipe: Recipe, source: DataFrame,
                 with progress.step(op.ctx.step, last, op.name):
                     nxt = op.transform(current).persist(level)
                     held.append(nxt)
-                    total, counts = _drop_counts(nxt)
+                    total, counts, step_tallies = _drop_counts(nxt, op.ctx.step)
+                    tallied.update(step_tallies)
                 seconds[op.ctx.step] = time.perf_counter() - t
                 if total != rows_in:
                     raise ThresherError(f"step {op.ctx.step} ({op.name}) changed the row count from "
@@ -318,7 +333,7 @@ def _execute(recipe: Recipe, source: DataFrame,
                     chained = op.transform(chained)
                 current = chained.persist(level)
                 held = [current]
-                rows_in, drops = _drop_counts(current)  # untimed per step: the recipe is one plan
+                rows_in, drops, tallied = _drop_counts(current)  # untimed per step: the recipe is one plan
                 seconds[0] = time.perf_counter() - t
             if rows_in != read_rows:
                 raise ThresherError(f"the recipe changed the row count from {read_rows} to {rows_in}: "
@@ -331,7 +346,7 @@ def _execute(recipe: Recipe, source: DataFrame,
         raise
     steps = build_step_stats(rows_in, names, drops, seconds)
     for op in ops:
-        steps[op.ctx.step].details = op.report()
+        steps[op.ctx.step].details = {**op.report(), **tallied.get(op.ctx.step, {})}
     return current, steps
 
 

@@ -34,7 +34,7 @@ from pydantic import Field
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ..base import DropRule, Operator, OpParams, live, mark_drops
+from ..base import DropRule, Operator, OpParams, live, mark_drops, tally_column
 from ..registry import register
 from ._expr import NOT_WS, WS, fmt, let, lines, quote, rx, words
 from ._lists import read_list
@@ -89,6 +89,12 @@ class C4Filter(Operator):
         bad_words_file: str | None = Field(None, description="a file of bad words or phrases, "
                                            "one a line: drop documents containing one as a "
                                            "whole word (any case), as C4 does")
+        keep_original: str | None = Field(None, min_length=1, description="a column to keep "
+                                          "the text as it came in (rejects of later steps "
+                                          "then show both)")
+
+    def adds(self) -> list[str]:
+        return [self.params.keep_original] if self.params.keep_original else []
 
     def check_placement(self) -> None:
         if self.params.bad_words_file is not None:
@@ -197,6 +203,14 @@ class C4Filter(Operator):
             bad_word = F.col(bad)
         df = mark_drops(df, self.drop_rules(F.col(tmp), bad_word), self.ctx)
         # Rows this step dropped are no longer live: they keep the text they came with.
-        new = F.when(live() & F.col(tmp).isNotNull(), F.col(tmp)["text"]).otherwise(self.text)
+        rewritten = live() & F.col(tmp).isNotNull()
+        new = F.when(rewritten, F.col(tmp)["text"]).otherwise(self.text)
+        df = df.withColumns({
+            **({self.params.keep_original: self.text} if self.params.keep_original else {}),
+            tally_column(self.ctx, "chars_removed"):
+                F.when(rewritten, F.length(self.text) - F.length(F.col(tmp)["text"])),
+            tally_column(self.ctx, "lines_removed"):
+                F.when(rewritten, F.col(tmp)["lines"] - F.col(tmp)["kept_lines"]),
+        })
         df = df.withColumn(self.ctx.text_column, new).drop(tmp)
         return df.drop(f"{tmp}_bad") if bad_word is not None else df

@@ -12,7 +12,7 @@ from pydantic import Field
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ..base import Operator, OpParams, live
+from ..base import Operator, OpParams, live, tally_column
 from ..registry import register
 from ._expr import WS, rx
 
@@ -86,6 +86,9 @@ class NormalizeText(Operator):
         return text
 
     def transform(self, df: DataFrame) -> DataFrame:
-        col = self.ctx.text_column
-        new = self.normalized(self.text)
-        return df.withColumn(col, F.when(live(), new).otherwise(self.text))
+        col, tmp = self.ctx.text_column, f"_thresher_normalized_{self.ctx.step}"
+        df = df.withColumn(tmp, F.when(live(), self.normalized(self.text)))
+        # Negative where the form expands characters (NFKC's ligatures, fractions).
+        removed = F.length(self.text) - F.length(F.col(tmp))
+        return df.withColumns({tally_column(self.ctx, "chars_removed"): removed,
+                               col: F.when(live(), F.col(tmp)).otherwise(self.text)}).drop(tmp)

@@ -189,15 +189,29 @@ def test_runner_accounts_for_every_row(spark, tmp_path):
     recipe = Recipe.from_dict({
         "name": "c4-test",
         "input": {"format": "parquet", "path": str(src), "text_column": "text", "id_column": "id"},
-        "steps": [{"c4_filter": {"filter_no_terminal_punct": False}}],
+        "steps": [{"c4_filter": {"filter_no_terminal_punct": False, "keep_original": "raw"}},
+                  {"char_count_filter": {"min": 400}}],
         "output": {"format": "parquet", "path": str(tmp_path / "out"), "mode": "overwrite",
                    "rejects": str(tmp_path / "rejects")}})
     result = run(recipe, spark=spark, echo=lambda s: None)
     kept = {r["id"]: r["text"] for r in result.output.collect()}
     rejects = {r["id"]: r["drop_reason"] for r in result.rejects.collect()}
-    read, c4 = result.steps
+    read, c4, length = result.steps
     assert read.rows_in == len(texts) == len(kept) + len(rejects)
-    assert c4.rows_in == len(texts) - read.dropped and c4.rows_out == len(kept)
+    assert c4.rows_in == len(texts) - read.dropped and length.rows_out == len(kept)
+    # The characters and lines the rewrite took from the rows it kept, in the stats.
+    after = {f"d{i}": c4_ref(t, filter_no_terminal_punct=False) for i, t in enumerate(texts)}
+    rewritten = [i for i, t in enumerate(texts) if after[f"d{i}"][0] is None]
+    assert c4.details == {
+        "chars_removed": sum(len(texts[i]) - len(after[f"d{i}"][1]) for i in rewritten),
+        "lines_removed": sum(len(texts[i].splitlines()) for i in rewritten)
+        - sum(len(after[f"d{i}"][1].splitlines()) for i in rewritten if after[f"d{i}"][1])}
+    assert c4.details["chars_removed"] > 0 and length.dropped > 0
+    # A later step's rejects show the text as c4 left it and, asked for, as it came in.
+    shown = {r["id"]: (r["text"], r["raw"]) for r in result.rejects.collect()
+             if r["drop_reason"].startswith("char_count_filter:")}
+    assert shown and all(shown[k] == (after[k][1], texts[int(k[1:])]) for k in shown)
+    assert not [c for c in result.output.columns + result.rejects.columns if "tally" in c]
     for i, t in enumerate(texts):
         if f"d{i}" in kept:
             assert kept[f"d{i}"] == c4_ref(t, filter_no_terminal_punct=False)[1]
