@@ -37,6 +37,9 @@ trained by `scripts/make_fasttext_model.py` on the quickstart corpus
 model for real corpora.
 
 Training: {train}; quantized with {quantize}. {n_hq} hq and {n_lq} lq documents.
+
+`lid.ftz` is a toy language identifier (twelve languages, lid.176's `__label__xx`
+labels) for `language_id`, `language_filter` and `recipes/fineweb.yaml`; see `lid.md`.
 """
 
 
