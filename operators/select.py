@@ -6,7 +6,8 @@ Two modes, exactly one per step:
   A row-local filter: each row is judged on its own value.
 * **top fraction** (``top_fraction``): rank the live rows by the score and keep the best
   ``top_fraction`` of them, counted in rows or, with ``weight: chars``, in characters of
-  the text column (PreSelect keeps the best 10% of characters).
+  the text column (PreSelect keeps the best 10% of characters), or, with
+  ``weight_column``, in the sum of a numeric column (tokens, from ``token_count``).
 
 Top-fraction semantics, precisely:
 
@@ -15,7 +16,9 @@ Top-fraction semantics, precisely:
 2. Order: by the score (``descending: true`` = highest first), ties broken by the
    document id ascending, so the order is total and the verdicts do not depend on
    partitioning. Null scores (and NaN, which is treated as null) rank last.
-3. Weight of a row: 1 (``rows``) or ``length(text)`` (``chars``; a null text weighs 0).
+3. Weight of a row: 1 (``rows``), ``length(text)`` (``chars``; a null text weighs 0) or
+   the ``weight_column`` value (null weighs 0; negative values are an error of the data
+   that the stats would show, so they count as 0 too).
    ``total`` = the summed weight of all live rows, null-score rows included (they are
    part of the corpus, ranked last).
 4. A row is kept iff the summed weight of the rows strictly before it in that order
@@ -45,6 +48,7 @@ Example::
 
     - select: {column: quality, min: 0.2, max: 1.0}                           # threshold
     - select: {column: preselect_score, top_fraction: 0.1, weight: chars}      # top 10% of chars
+    - select: {column: quality, top_fraction: 0.3, weight_column: n_tokens}   # 30% of tokens
     - select: {column: preselect, top_fraction: 0.1, weight: chars,
                share_of: "source LIKE 'pydoc_data.topics%'"}                  # + its enrichment
 """
@@ -104,6 +108,10 @@ class Select(Operator):
         weight: Literal["rows", "chars"] = Field(
             "rows", description="Top-fraction mode: count the fraction in rows, or in "
                                 "characters of the text column (PreSelect keeps 10% of chars).")
+        weight_column: str | None = Field(
+            None, min_length=1, description="Top-fraction mode: count the fraction in the sum "
+                                            "of this numeric column instead (e.g. n_tokens; "
+                                            "whole numbers, nulls and negatives weigh 0)")
         share_of: str | None = Field(
             None, description="A SQL predicate, e.g. \"source LIKE 'wiki%'\": the stats report "
                               "its share of the weight (rows or chars) among the live rows before "
@@ -126,8 +134,10 @@ class Select(Operator):
                     raise ValueError(f"{name} must be a number, found NaN")
             if self.min is not None and self.max is not None and self.min > self.max:
                 raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+            if self.weight_column is not None and "weight" in self.model_fields_set:
+                raise ValueError("give weight (rows or chars) or weight_column, not both")
             if threshold:
-                stray = sorted({"descending", "weight"} & self.model_fields_set)
+                stray = sorted({"descending", "weight", "weight_column"} & self.model_fields_set)
                 if stray:
                     raise ValueError(f"{' and '.join(stray)} only apply to top_fraction mode, "
                                      "not to min/max")
@@ -142,7 +152,9 @@ class Select(Operator):
         needs = {p.column: "numeric"}
         if self.top_mode:
             needs[self.ctx.id_column] = "any"
-            if p.weight == "chars":
+            if p.weight_column is not None:
+                needs[p.weight_column] = "numeric"
+            elif p.weight == "chars":
                 needs[self.ctx.text_column] = "string"
         return needs
 
@@ -155,7 +167,11 @@ class Select(Operator):
         return v.isNull()
 
     def _weight(self) -> Column:
-        """What a row counts for in the fraction (and in share_of): 1, or its characters."""
+        """What a row counts for in the fraction (and in share_of): 1, its characters, or
+        its weight column's value."""
+        if self.params.weight_column is not None:
+            value = F.col(self.params.weight_column).cast("long")
+            return F.when(value > 0, value).otherwise(F.lit(0)).cast("long")
         return (F.lit(1) if self.params.weight == "rows"
                 else F.coalesce(F.length(self.text), F.lit(0))).cast("long")
 
@@ -253,7 +269,7 @@ class Select(Operator):
             *df.columns, *[F.lit(None).cast(judged.schema[c].dataType).alias(c) for c in verdict_cols])
         together = judged.unionByName(rest)
 
-        unit = "rows" if p.weight == "rows" else "chars"
+        unit = p.weight_column or ("rows" if p.weight == "rows" else "chars")
         detail = F.format_string(
             f"%s=%s; rank %d among live rows; %d {unit} rank before it >= top_fraction %s x "
             f"%d {unit} total; last kept %s=%s (ties by {id_col} ascending)",

@@ -142,6 +142,25 @@ def test_top_fraction_chars_hand_computed(spark):
     assert kept(bind(column="score", top_fraction=0.1, weight="chars").transform(df)) == {6, 1}
 
 
+def test_top_fraction_weight_column_counts_tokens(spark):
+    # Token counts as weights (token_count's n_tokens): nulls and negatives weigh 0.
+    rows = [(1, 40, 0.9), (2, 30, 0.8), (3, None, 0.75), (4, 20, 0.7), (5, -5, 0.65),
+            (6, 10, 0.6), (7, 1000, 0.99, PRE)]
+    data = [(r[0], "t", r[2], r[1], *(r[3] if len(r) > 3 else (None, None, None))) for r in rows]
+    df = spark.createDataFrame(data, SCHEMA.replace("score double,", "score double, n long,"))
+    # total = 40+30+0+20+0+10 = 100 tokens; cut 0.5 -> 50: before 1=0, 2=40, 3=70 -> {1, 2}
+    op = bind(column="score", top_fraction=0.5, weight_column="n")
+    assert op.requires() == {"score": "numeric", "id": "any", "n": "numeric"}
+    out = op.transform(df)
+    assert kept(out) == {1, 2}
+    assert verdicts(out)[4][2] == ("score=0.7; rank 4 among live rows; 70 n rank before it >= "
+                                   "top_fraction 0.5 x 100 n total; last kept score=0.8 (ties by "
+                                   "id ascending)")
+    assert verdicts(out)[7] == PRE
+    assert kept(bind(column="score", top_fraction=0.71, weight_column="n").transform(df)) == {
+        1, 2, 3, 4}  # 3 weighs nothing: 70 before 4 is < 71
+
+
 def test_top_fraction_keeps_at_least_one_row(spark):
     df = make(spark, [(1, "x", 1.0), (2, "x", 2.0), (3, "x", 3.0)])
     assert kept(bind(column="score", top_fraction=0.01).transform(df)) == {3}
@@ -214,6 +233,8 @@ def test_transform_is_lazy(spark):
     (dict(column="s", min=float("nan")), "NaN"),
     (dict(column="s", min=0.1, weight="chars"), "only apply to top_fraction"),
     (dict(column="s", top_fraction=0.5, weight="tokens"), "rows"),
+    (dict(column="s", top_fraction=0.5, weight="chars", weight_column="n"), "not both"),
+    (dict(column="s", min=0.5, weight_column="n"), "only apply to top_fraction"),
     (dict(column="s", top_fraction=0.5, fraction=0.5), "Extra inputs"),
     (dict(min=0.5), "column"),
 ])

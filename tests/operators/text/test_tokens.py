@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from thresher.operators.base import StepContext
+from thresher.operators.base import DROP_REASON, StepContext
+from thresher.operators.errors import RecipeError
 from thresher.operators.recipe import Recipe
 from thresher.operators.runner import run
 from thresher.operators.text.tokens import TokenCount
@@ -27,6 +28,57 @@ def test_counts_match_python(make_df, mode):
     op = TokenCount(**params).bind(StepContext(step=1, op_name="token_count"))
     out = {r["id"]: r["n_tokens"] for r in op.transform(make_df(texts)).collect()}
     assert out == {i: (None if t is None else REFS[mode](t)) for i, t in enumerate(texts)}
+
+
+@pytest.fixture(scope="module")
+def bpe_tokenizer(tmp_path_factory):
+    """A byte-level BPE tokenizer.json (as GPT-2's, 2,000 ids) trained here on web documents,
+    with a BOS/EOS template, and the tokenizers object itself."""
+    tokenizers = pytest.importorskip("tokenizers")
+    from tokenizers import decoders, models, pre_tokenizers, processors, trainers
+
+    tok = tokenizers.Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=2000, special_tokens=["<s>", "</s>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(web_documents(300, seed=5), trainer=trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)])
+    path = tmp_path_factory.mktemp("hf") / "tokenizer.json"
+    tok.save(str(path))
+    return str(path), tok
+
+
+def test_hf_counts_equal_the_tokenizer(make_df, bpe_tokenizer):
+    path, tok = bpe_tokenizer
+    texts = (web_documents(150, seed=29) + ["", "日本語 テキスト 🎉", "x" * 200_000, None,
+                                            "dropped before"])
+    df = make_df(texts, dropped={len(texts) - 1: "earlier:x"})
+    for special in (False, True):
+        op = TokenCount(mode="hf", tokenizer=path, column="toks", add_special_tokens=special,
+                        batch_size=16).bind(StepContext(step=1, op_name="token_count"))
+        op.check_placement()
+        rows = {r["id"]: (r["toks"], r[DROP_REASON]) for r in op.transform(df).collect()}
+        for i, t in enumerate(texts):
+            if t is None or i == len(texts) - 1:  # null text, and a row dropped earlier
+                assert rows[i][0] is None
+            else:
+                assert rows[i][0] == len(tok.encode(t, add_special_tokens=special).ids), i
+    assert rows[0][0] > len(texts[0].split())  # subwords: more ids than words
+
+
+def test_hf_tokenizer_checked_before_spark(tmp_path, bpe_tokenizer):
+    with pytest.raises(ValidationError, match="tokenizer is required with mode: hf"):
+        TokenCount(mode="hf")
+    with pytest.raises(ValidationError, match="tokenizer is required with mode: hf"):
+        TokenCount(tokenizer=bpe_tokenizer[0])
+    with pytest.raises(RecipeError, match="tokenizer file not found") as info:
+        TokenCount(mode="hf", tokenizer=str(tmp_path / "none.json")).check_placement()
+    assert info.value.param == "tokenizer"
+    (tmp_path / "bad.json").write_text('{"version": "1.0", "model": 3}')
+    with pytest.raises(RecipeError, match="is not a Hugging Face tokenizer.json"):
+        TokenCount(mode="hf", tokenizer=str(tmp_path / "bad.json")).check_placement()
 
 
 def test_params():
