@@ -132,3 +132,34 @@ def test_recipe_checks_lists_and_column(spark, tmp_path, lists):
     read, step = result.steps
     assert step.dropped_by_reason == {"url_filter:blocked_domain": 1, "url_filter:malformed_url": 1}
     assert read.rows_in == 4 == result.output.count() + read.dropped + step.dropped
+
+
+def test_long_lists_are_joined_with_the_same_verdicts(spark, tmp_path):
+    """Lists past INLINE_ENTRIES are broadcast joins, not literals: the reference's
+    verdicts and the longest listed suffix in the detail, on a 300k-domain list."""
+    rng = random.Random(11)
+    listed = [f"{rng.choice(['', 'cdn.', 'a.b.'])}site{i}.{rng.choice(['com', 'org', 'co.uk'])}"
+              for i in range(300_000)]
+    (tmp_path / "big.txt").write_text("\n".join(listed + ["badsite.com"]) + "\n")
+    (tmp_path / "urls.txt").write_text("\n".join(f"https://news.site.com/story/{i}"
+                                                 for i in range(20_000)) + "\n")
+    (tmp_path / "subs.txt").write_text("porn\n")
+    urls = [f"https://{rng.choice(['', 'www.', 'x.'])}{rng.choice(listed)}/p" for _ in range(150)]
+    urls += [f"http://site{rng.randrange(10**6)}.net/" for _ in range(100)]
+    urls += ["https://deep.a.b.site7.com/", "https://b.badsite.com/", "not a url", None,
+             "https://news.site.com/story/12/", "https://news.site.com/story/20001",
+             "https://ok.com/porn"]
+    op = URLFilter(domains_file=str(tmp_path / "big.txt"), urls_file=str(tmp_path / "urls.txt"),
+                   substrings_file=str(tmp_path / "subs.txt"))
+    joined = apply(spark, op, urls)
+    args = (set(listed) | {"badsite.com"},
+            {f"news.site.com/story/{i}" for i in range(20_000)}, ["porn"])
+    assert {i: r[0] for i, r in joined.items()} == {i: url_ref(u, *args) for i, u in enumerate(urls)}
+    assert sum(r[0] == "blocked_domain" for r in joined.values()) >= 150
+    assert joined[len(urls) - 6][1] == f"domains_file ({tmp_path / 'big.txt'}): badsite.com"
+    # deep.a.b.site7.com is blocked through whichever of its suffixes is listed, named
+    suffixes = {"a.b.site7.com", "site7.com"}
+    deep = joined[len(urls) - 7]
+    match = [d for d in listed if d in suffixes]
+    assert deep == (("blocked_domain", f"domains_file ({tmp_path / 'big.txt'}): {match[0]}")
+                    if match else (None, None))
