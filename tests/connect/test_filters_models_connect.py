@@ -1,6 +1,6 @@
 """The rest of the capabilities on a real Spark Connect server, each against classic
-Spark on content, with no JVM access: recipes/fineweb.yaml (every Gopher, C4 and
-FineWeb filter, MinHash with ``verify: true``, ``token_count``) on every ninth row
+Spark on content, with no JVM access: recipes/fineweb.yaml (language ID, every Gopher,
+C4 and FineWeb filter, MinHash with ``verify: true``, PII redaction, ``token_count``) on every ninth row
 of the bundled corpus, and ``dfn_filter`` (``dfn_score`` and the best half kept) with the bundled tiny CLIP
 shipped as an archive artifact."""
 from __future__ import annotations
@@ -24,7 +24,8 @@ def test_fineweb_on_connect_same_as_classic(connect_url, spark, ninth_corpus, tm
     classic = run(recipe, spark=spark, overrides=[*sets, *output_overrides(tmp_path / "classic")],
                   echo=lambda _s: None)
     ops = [s.op for s in classic.steps]
-    assert {"c4_filter", "fineweb_filter", "minhash_dedup", "token_count"} <= set(ops)
+    assert {"language_filter", "c4_filter", "fineweb_filter", "minhash_dedup", "pii_redact",
+            "token_count"} <= set(ops)
     dropped = {r for s in classic.steps for r in s.dropped_by_reason}
     assert len(dropped) >= 5  # the filters had something to do on these rows
     on_connect(connect_url, recipe, [*sets, *output_overrides(tmp_path / "connect"),
