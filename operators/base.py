@@ -28,28 +28,33 @@ DROP_STEP = "_thresher_drop_step"
 DROP_DETAIL = "_thresher_drop_detail"
 INTERNAL_COLUMNS = (DROP_REASON, DROP_STEP, DROP_DETAIL)
 # Per-row counts a step adds for its stats (characters a rewrite removed, PII found):
-# ``_thresher_tally__<step>__<name>``; the runner sums each into the step's ``details``
-# as ``name`` and never writes the columns out.
+# ``_thresher_tally__<step>__<agg>__<name>``; the runner aggregates each (sum, min or
+# max) into the step's ``details`` as ``name`` and never writes the columns out.
 TALLY_PREFIX = "_thresher_tally__"
 
 
-def tally_column(ctx: "StepContext", name: str) -> str:
-    """The column whose sum over all rows becomes ``details[name]`` in the step's stats.
-
-    Null counts nothing, so a step tallies only the rows it changed::
+def tally_column(ctx: "StepContext", name: str, agg: str = "sum") -> str:
+    """The column whose ``agg`` (sum, min or max) over all rows becomes ``details[name]``
+    in the step's stats. Null counts nothing, so a step tallies only the rows it changed::
 
         df.withColumn(tally_column(self.ctx, "chars_removed"), F.when(live(), removed))
     """
-    return f"{TALLY_PREFIX}{ctx.step}__{name}"
+    if agg not in TALLY_AGGREGATES:
+        raise ValueError(f"tally {name!r}: agg must be one of {', '.join(TALLY_AGGREGATES)}, "
+                         f"not {agg!r}")
+    return f"{TALLY_PREFIX}{ctx.step}__{agg}__{name}"
 
 
-def tally_columns(columns: list[str]) -> dict[str, tuple[int, str]]:
-    """{column: (step, name)} for the tally columns among ``columns``."""
+TALLY_AGGREGATES = ("sum", "min", "max")
+
+
+def tally_columns(columns: list[str]) -> dict[str, tuple[int, str, str]]:
+    """{column: (step, aggregate, name)} for the tally columns among ``columns``."""
     out = {}
     for column in columns:
         if column.startswith(TALLY_PREFIX):
-            step, _, name = column[len(TALLY_PREFIX):].partition("__")
-            out[column] = (int(step), name)
+            step, agg, name = column[len(TALLY_PREFIX):].split("__", 2)
+            out[column] = (int(step), agg, name)
     return out
 
 

@@ -260,13 +260,20 @@ def _drop_counts(df: DataFrame, step: int | None = None
     names = {c: f"_tally{i}" for i, c in enumerate(tallies)}
     rows = df.groupBy(DROP_STEP, DROP_REASON).agg(
         F.count(F.lit(1)).alias("count"),
-        *[F.sum(F.col(c)).alias(alias) for c, alias in names.items()]).collect()
+        *[_AGGREGATES[tallies[c][1]][0](F.col(c)).alias(alias)
+          for c, alias in names.items()]).collect()
     total = sum(r["count"] for r in rows)
-    sums: dict[int, dict[str, float]] = {}
-    for column, (at, name) in tallies.items():
-        sums.setdefault(at, {})[name] = float(sum(r[names[column]] or 0 for r in rows))
+    found: dict[int, dict[str, float]] = {}
+    for column, (at, agg, name) in tallies.items():
+        values = [r[names[column]] for r in rows if r[names[column]] is not None]
+        if values or agg == "sum":  # a min or max over no row is no value at all
+            found.setdefault(at, {})[name] = float(_AGGREGATES[agg][1](values) if values else 0)
     return total, {(r[DROP_STEP], r[DROP_REASON]): r["count"]
-                   for r in rows if r[DROP_REASON] is not None}, sums
+                   for r in rows if r[DROP_REASON] is not None}, found
+
+
+# tally aggregate -> (over a group's rows in Spark, over the groups' results in Python)
+_AGGREGATES = {"sum": (F.sum, sum), "min": (F.min, min), "max": (F.max, max)}
 
 
 def records_metrics(recipe: Recipe) -> bool:

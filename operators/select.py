@@ -65,7 +65,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, FloatType
 
-from .base import DROP_STEP, DropRule, Operator, OpParams, live, mark_drops
+from .base import DROP_STEP, DropRule, Operator, OpParams, live, mark_drops, tally_column
 from .errors import RecipeError
 from .measures import Measure
 from .ranking import BEFORE, RANK, TOTAL, global_ranks
@@ -280,4 +280,8 @@ class Select(Operator):
         cut = Measure(p.column, F.col(p.column), F.col(_LAST), "<" if p.descending else ">")
         rules = [self._null_rule(df),
                  DropRule("not_in_top_fraction", ~F.col(_KEEP), detail, measure=cut)]
-        return mark_drops(together, rules, self.ctx).drop(*verdict_cols)
+        marked = mark_drops(together, rules, self.ctx)
+        # The cut as a number in the stats (details "cut"): the last kept row's score.
+        cut_tally = tally_column(self.ctx, "cut", "min" if p.descending else "max")
+        return marked.withColumn(cut_tally, F.when(live() & F.col(_KEEP), F.col(p.column))
+                                 ).drop(*verdict_cols)

@@ -324,6 +324,10 @@ def test_scorer_before_select_runs_once_per_row(spark, tmp_path, mode):
     result = run(recipe, spark=spark, echo=lambda s: None)
     assert result.output.count() > 0
     assert CountingScore.calls.value == n  # once per row, not once per branch of select
+    # The cut in the stats and the summary: the lowest kept score.
+    kept_scores = [r["score"] for r in result.output.select("score").collect()]
+    assert result.steps[2].details == {"cut": min(kept_scores)}
+    assert f"step 2 select: cut={min(kept_scores):.3g}" in result.summary
 
 
 # ----------------------------------------------------------------- share_of
