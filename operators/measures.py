@@ -2,7 +2,8 @@
 report's input histograms and select's cut).
 
 The sample is a hash of the document id (the same documents at every step), of about
-``SAMPLE_ROWS`` rows of the run's input and all of them below that. For a sampled row
+``output.metrics_sample`` rows of the run's input (``SAMPLE_ROWS`` by default) and all of
+them below that. For a sampled row
 that is live at a step, ``mark_drops`` records one entry per rule: the rule's
 evidence, parsed from the detail the row would get were it dropped
 (``label=value < min=bound``), or a rule's explicit ``Measure``. The entries ride along
@@ -43,9 +44,11 @@ class Measure:
     drops_if: str
 
 
-def sample_below(rows: int) -> int:
-    """The hash bucket under which a row is sampled, for a run of ``rows`` rows."""
-    return BUCKETS if rows <= SAMPLE_ROWS else max(1, ceil(SAMPLE_ROWS * BUCKETS / rows))
+def sample_below(rows: int, sample: int | None = None) -> int:
+    """The hash bucket under which a row is sampled, for about ``sample`` (default
+    ``SAMPLE_ROWS``) of ``rows`` rows."""
+    sample = SAMPLE_ROWS if sample is None else sample
+    return BUCKETS if rows <= sample else max(1, ceil(sample * BUCKETS / rows))
 
 
 def fraction(below: int | None) -> float:

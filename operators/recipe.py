@@ -76,6 +76,10 @@ class OutputSpec(_Strict):
     report: bool | str = Field(True, exclude=True, description="the run report (HTML): true writes "
                                "<path>_report.html beside the output, a string names the file, "
                                "false writes none")
+    # Changes only the report's histograms, not the data: out of the hash too.
+    metrics_sample: int = Field(20_000, ge=0, exclude=True, description="rows of the input "
+                                "whose every rule's evidence the report plots (a hash "
+                                "sample; all rows below it); 0 records none")
 
 
 class ExecutionSpec(_Strict):

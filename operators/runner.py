@@ -171,7 +171,7 @@ def _run_locked(spark, recipe: Recipe, run_id: str, started, t_start: float, ech
         if records_metrics(recipe):
             sample = metrics_table(final, run_id=run_id, ops=[s.op for s in steps],
                                    id_column=spec.input.id_column or "id",
-                                   below=sample_below(steps[0].rows_in),
+                                   below=sample_below(steps[0].rows_in, out.metrics_sample),
                                    drop_step=DROP_STEP, drop_reason=DROP_REASON)
             writes.append(("metrics", sample, out.format, metrics_path(out.stats), out.mode, ()))
         group = RunGroup(spark, run_id, out.path, [(w[0], w[2], w[3]) for w in writes]).begin()
@@ -282,14 +282,17 @@ def records_metrics(recipe: Recipe) -> bool:
     larger, which a small run feels (about a third more time for the quickstart's
     1,801 rows), so a run without a report does not pay for it."""
     out = recipe.spec.output
-    return out is not None and bool(out.stats) and report_path(out) is not None
+    return (out is not None and bool(out.stats) and report_path(out) is not None
+            and out.metrics_sample > 0)
 
 
 def _sample(recipe: Recipe, rows: int) -> None:
     """Size the metrics sample from the rows read, before any step is planned: the same
     documents are then sampled at every step (operators/measures.py). None where the
     run records none (also resetting an operator that an earlier run sampled)."""
-    below = sample_below(rows) if records_metrics(recipe) else None
+    out = recipe.spec.output
+    size = out.metrics_sample if out is not None else None
+    below = sample_below(rows, size) if records_metrics(recipe) else None
     for op in recipe.operators:
         op.ctx = dataclasses.replace(op.ctx, sample_below=below)
 

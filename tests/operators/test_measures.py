@@ -149,6 +149,8 @@ def test_only_a_run_with_a_report_records_the_sample(spark, corpus, tmp_path):
     assert not runner.records_metrics(_recipe(corpus, "staged", out))
     assert runner.records_metrics(_recipe(corpus, "staged", {**out, "report": True}))
     assert not runner.records_metrics(_recipe(corpus, "staged"))  # no outputs at all
+    assert not runner.records_metrics(_recipe(corpus, "staged", {**out, "report": True,
+                                                                 "metrics_sample": 0}))
     recipe = _recipe(corpus, "staged", out)
     result = run(recipe, spark=spark, echo=lambda _: None)
     assert all(op.ctx.sample_below is None for op in recipe.operators)  # no step sampled
@@ -164,7 +166,23 @@ def test_nothing_is_recorded_outside_a_run(spark):
     assert MEASURES not in op.transform(df).columns
 
 
+def test_metrics_sample_sets_the_sample_size(spark, corpus, tmp_path):
+    """output.metrics_sample: about that many of the input's documents are measured."""
+    out = {"format": "parquet", "path": str(tmp_path / "out"), "stats": str(tmp_path / "out_stats"),
+           "report": str(tmp_path / "r.html"), "metrics_sample": 10}
+    result = run(_recipe(corpus, "staged", out), spark=spark, echo=lambda _: None)
+    sampled = spark.read.parquet(str(tmp_path / "out_metrics"))
+    ids = {r["id"] for r in sampled.select("id").distinct().collect()}
+    below = sample_below(N + 1, 10)
+    want = {r["id"] for r in spark.read.parquet(str(corpus / "in")).where(
+        measures.in_sample("id", below)).collect()}
+    assert ids and ids <= want and len(want) < N  # a sample, and only of sampled documents
+    assert sampled.select("fraction").first()[0] == pytest.approx(below / BUCKETS)
+    result.release()
+
+
 def test_sample_size_and_path():
+    assert abs(sample_below(1000, 10) / BUCKETS - 0.01) < 1e-6
     assert sample_below(10) == BUCKETS and sample_below(measures.SAMPLE_ROWS) == BUCKETS
     assert abs(sample_below(10 * measures.SAMPLE_ROWS) / BUCKETS - 0.1) < 1e-6
     assert metrics_path("out/q_stats") == "out/q_metrics" and metrics_path("s/") == "s_metrics"
