@@ -11,6 +11,7 @@ import pytest
 
 import thresher.jobs.builtins  # noqa: F401
 from thresher.operators.runner import run
+from tests.browser import CHROMIUM, check_report
 from tests.shipped_runs import output_overrides
 
 from .test_recipes_connect import ROOT, _same, on_connect
@@ -21,8 +22,13 @@ pytestmark = pytest.mark.slow
 def test_fineweb_on_connect_same_as_classic(connect_url, spark, ninth_corpus, tmp_path):
     recipe = ROOT / "recipes" / "fineweb.yaml"
     sets = [f"input.path={ninth_corpus}", "output.report=false"]
-    classic = run(recipe, spark=spark, overrides=[*sets, *output_overrides(tmp_path / "classic")],
-                  echo=lambda _s: None)
+    # The classic run writes its report: the shipped recipe's renders in a browser.
+    classic = run(recipe, spark=spark, overrides=[
+        *sets, *output_overrides(tmp_path / "classic"),
+        f"output.report={tmp_path / 'fineweb.html'}"], echo=lambda _s: None)
+    if CHROMIUM:
+        dom = check_report(tmp_path / "fineweb.html")
+        assert "language_filter" in dom and "pii_redact" in dom
     ops = [s.op for s in classic.steps]
     assert {"language_filter", "c4_filter", "fineweb_filter", "minhash_dedup", "pii_redact",
             "token_count"} <= set(ops)
