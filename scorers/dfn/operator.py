@@ -46,6 +46,7 @@ from pyspark.sql.types import BinaryType, DoubleType, StringType, StructField, S
 from thresher.operators.base import DROP_REASON, DropRule, Operator, OpParams, mark_drops
 from thresher.operators.arrow import live_rows
 from thresher.operators.errors import ColumnContractError
+from thresher.operators.io.fs import failpoint
 from thresher.operators.models import ShippedFile, load_once, ship_dir, ship_file
 from thresher.operators.registry import register
 from thresher.operators.select import Select
@@ -242,6 +243,7 @@ def score_batches(batches, shipped: ShippedFile, config: dict):
     config = {**config, "device": str(resolve_device(config["device"]))}  # auto: this task's GPU
     model = load_once(("dfn", *shipped.version, config["device"], config["architecture"]),
                       lambda: _load(shipped, config))
+    failpoint("dfn_score")  # fault tests: an executor lost mid-step
     for batch in batches:
         n = batch.num_rows
         scores = np.full(n, np.nan)

@@ -42,6 +42,7 @@ from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
 from thresher.operators.base import DROP_REASON, DropRule, Operator, OpParams, live, mark_drops
 from thresher.operators.errors import ModelFileError
+from thresher.operators.io.fs import failpoint
 from thresher.operators.models import ShippedFile, load_once, ship_dir
 from thresher.operators.registry import register
 
@@ -183,6 +184,7 @@ def score_batches(batches, shipped: ShippedFile, tokenizer: ShippedFile | None, 
     key = ("lm_loss", *shipped.version, tokenizer.version if tokenizer else None,
            *(config[k] for k in ("device", "dtype", "block_size", "stride", "batch_size")))
     scorer = load_once(key, lambda: _load(shipped, tokenizer, config))
+    failpoint("lm_loss")  # fault tests: an executor lost mid-step
     for batch in batches:
         todo = batch.column(_TODO).fill_null(False).to_numpy(zero_copy_only=False)
         n = len(todo)

@@ -151,27 +151,32 @@ def ship_dir_then_delete(spark, path):
 
 fasttext_operator.ship_file = ship_file_then_delete
 dfn_operator.ship_dir = ship_dir_then_delete
-master, text_data, ftz, pairs, clip, out = sys.argv[1:7]
+master, text_data, ftz, pairs, clip, out, lm = sys.argv[1:8]
 spark = (SparkSession.builder.master(master).appName("shipping")
          .config("spark.executorEnv.THRESHER_FAILPOINTS", os.environ.get("THRESHER_FAILPOINTS", ""))
          .config("spark.executor.extraJavaOptions", os.environ.get("EXECUTOR_JAVA_OPTIONS", ""))
          .getOrCreate())
 executors = lambda: spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
 
-# The directory model first: the failpoint kills an executor only in fasttext_score.
+# The failpoints kill one executor in each scorer's step (dfn_score, lm_loss, fasttext_score).
 recipe = Recipe.from_dict({
     "name": "dir-shipping",
     "input": {"format": "parquet", "path": pairs, "id_column": "id", "text_column": "caption"},
     "steps": [{"dfn_score": {"model": clip, "image": "image", "output": "s"}}]})
 dfn = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "s").collect()
-print("EXECUTORS_DFN", executors())
+recipe = Recipe.from_dict({
+    "name": "lm-shipping",
+    "input": {"format": "parquet", "path": pairs, "id_column": "id", "text_column": "caption"},
+    "steps": [{"lm_loss": {"model": lm, "prefix": "m", "block_size": 64, "stride": 32}}]})
+lm_rows = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "m_loss").collect()
 recipe = Recipe.from_dict({
     "name": "shipping",
     "input": {"format": "parquet", "path": text_data, "id_column": "id"},
     "steps": [{"fasttext_score": {"model": ftz, "label": "hq", "output": "q"}}]})
 scored = run(recipe, spark=spark, echo=lambda s: None).output.select("id", "text", "q").collect()
 json.dump({"fasttext": [[r["id"], r["text"], r["q"]] for r in scored],
-           "dfn": {r["id"]: r["s"] for r in dfn}}, open(out, "w"))
+           "dfn": {r["id"]: r["s"] for r in dfn},
+           "lm": {r["id"]: r["m_loss"] for r in lm_rows}}, open(out, "w"))
 print("EXECUTORS", executors())
 """
 
@@ -179,10 +184,10 @@ print("EXECUTORS", executors())
 def test_models_are_shipped_to_executors(cluster, tmp_path):
     """One driver on the cluster scores with a model file (fasttext_score) and a model
     directory (dfn_score, a CLIP) that only the driver ever sees at the recipe's path,
-    deleted from there once shipped: the executors score from their SparkFiles copy
-    or unpacked archive, and the scores equal the models' own, also when an executor
-    is killed -9 while it scores fastText (a new one fetches the model and reruns the
-    task). One driver for both saves a JVM and an application start."""
+    deleted from there once shipped, and with a causal LM (lm_loss): the executors score
+    from their SparkFiles copy or unpacked archive, and the scores equal the models' own
+    although an executor is killed -9 in each of the three steps (a new one fetches the
+    model and reruns the task). One driver for all saves a JVM and an application start."""
     pytest.importorskip("transformers")
     import json
     import shutil
@@ -205,15 +210,16 @@ def test_models_are_shipped_to_executors(cluster, tmp_path):
     driver.write_text(SHIPPING_DRIVER)
     proc = subprocess.run([sys.executable, str(driver), cluster.master_url,
                            str(REPO / "data" / "quickstart"), str(ftz), str(pairs), str(clip),
-                           str(out)],
-                          env=submit_env(THRESHER_FAILPOINTS="fasttext_score=kill_executor",
+                           str(out), str(REPO / "data" / "models" / "tiny_lm_a")],
+                          env=submit_env(THRESHER_FAILPOINTS="fasttext_score=kill_executor,"
+                                         "dfn_score=kill_executor,lm_loss=kill_executor",
                                   EXECUTOR_JAVA_OPTIONS=executor_java_options()),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert killed_executors(cluster, "fasttext_score") >= 1, "no executor was killed"
+    for step in ("fasttext_score", "dfn_score", "lm_loss"):
+        assert killed_executors(cluster, step) >= 1, f"no executor was killed in {step}"
     # the executors never had the driver's paths to read
     assert not ftz.exists() and not clip.exists()
-    assert "EXECUTORS_DFN 2" in proc.stdout, proc.stdout
     # One executor was killed: its replacement may not have registered by the end.
     assert "EXECUTORS 2" in proc.stdout or "EXECUTORS 1" in proc.stdout, proc.stdout
     assert list(Path(cluster.work_dir).glob("worker-*/app-*/*/*quality.ftz")), \
@@ -232,6 +238,13 @@ def test_models_are_shipped_to_executors(cluster, tmp_path):
     expected = ClipScorer.from_pretrained(str(bundled_clip), device="cpu").score(images, captions)
     np.testing.assert_allclose([got["dfn"][f"p{i:02d}"] for i in range(40)], expected, atol=1e-5)
     assert np.ptp(expected) > 0  # the scores differ from pair to pair
+
+    from thresher.scorers.lm_loss.scorer import LMLossScorer
+
+    lm = LMLossScorer.from_pretrained(str(REPO / "data" / "models" / "tiny_lm_a"), device="cpu",
+                                      block_size=64, stride=32)
+    expected = lm.score(list(captions)).loss
+    np.testing.assert_allclose([got["lm"][f"p{i:02d}"] for i in range(40)], expected, rtol=1e-4)
 
 
 def test_containment_same_verdicts_local_and_cluster(spark, cluster, tmp_path):
