@@ -59,3 +59,41 @@ def test_dfn_score_on_connect_same_as_classic(connect_url, spark, tmp_path):
     assert any(kind == "archive" and "tiny_clip" in name for name, kind in report["artifacts"]), \
         report["artifacts"]
     _same(tmp_path / "classic", tmp_path / "connect")
+
+
+def test_web_suite_on_connect_same_as_classic(connect_url, spark, ninth_corpus, tmp_path):
+    """url_filter with a list long enough to be a broadcast join, decontaminate against
+    benchmark text lifted from the corpus, pii_redact and token_count with a Hugging Face
+    tokenizer shipped as an artifact: the same rows, rejects and stats as classic."""
+    import random
+
+    import pandas as pd
+
+    docs = pd.read_parquet(ninth_corpus)[["id", "text"]].head(120)
+    rng = random.Random(3)
+    domains = [f"spam{i}.example" for i in range(12_000)]
+    docs["url"] = [f"https://{rng.choice(domains) if i % 4 == 0 else f'site{i}.org'}/p{i}"
+                   for i in range(len(docs))]
+    docs.to_parquet(tmp_path / "docs.parquet")
+    (tmp_path / "domains.txt").write_text("\n".join(domains) + "\n")
+    lifted = [" ".join(t.split()[5:40]) for t in docs["text"].iloc[1::10] if len(t.split()) > 40]
+    pd.DataFrame({"text": lifted, "benchmark": "lifted"}).to_json(
+        tmp_path / "bench.jsonl", orient="records", lines=True)
+    tokenizer = ROOT / "data" / "models" / "tiny_lm_a" / "tokenizer.json"
+    recipe = tmp_path / "web.yaml"
+    recipe.write_text(textwrap.dedent(f"""
+        name: web-suite
+        input: {{format: parquet, path: {tmp_path / 'docs.parquet'}, id_column: id}}
+        steps:
+          - url_filter: {{column: url, domains_file: {tmp_path / 'domains.txt'}}}
+          - decontaminate: {{benchmarks: {tmp_path / 'bench.jsonl'}, name_field: benchmark}}
+          - pii_redact: {{}}
+          - token_count: {{mode: hf, tokenizer: {tokenizer}}}
+        output: {{format: delta, path: {tmp_path}/unused, report: false}}
+    """))
+    classic = run(recipe, spark=spark, overrides=output_overrides(tmp_path / "classic"),
+                  echo=lambda _s: None)
+    drops = {r for s in classic.steps for r in s.dropped_by_reason}
+    assert {"url_filter:blocked_domain", "decontaminate:contaminated"} <= drops, drops
+    on_connect(connect_url, recipe, output_overrides(tmp_path / "connect"), tmp_path)
+    _same(tmp_path / "classic", tmp_path / "connect")
