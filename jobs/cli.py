@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("report", help="write the HTML report of a finished run")
     p.add_argument("path", metavar="RUN_OUTPUT_OR_STATS",
-                   help="the run's kept output, or its _stats or _rejects table")
+                   help="the run's kept output, or its _stats or _rejects table; or a "
+                   "containment output folder (its report.html is written again)")
     p.add_argument("--out", metavar="FILE", help="default: <output>_report.html beside the output")
     p.add_argument("--text-column", default="text")
     p.add_argument("--id-column", default="id")
@@ -80,7 +81,7 @@ def _containment_parser(sub) -> None:
     p = sub.add_parser("containment", help="find tables whose rows are contained in another table's",
                        description="Table containment (R2D2): schema graph, metadata statistics, "
                        "sampled content test, exact verification. Writes edges.parquet, stages.json, "
-                       "skipped.json, graph.svg and report.html (the page to look at) to --out.")
+                       "skipped.json, tables.json, graph.svg and report.html (the page to look at) to --out.")
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="folder, file or glob of Parquet datasets/files, Delta tables, CSV files; "
                    "or Spark catalog tables: catalog:DB.* or catalog:DB.TABLE")

@@ -1,6 +1,8 @@
-"""The output folder: edges.parquet, stages.json, skipped.json, graph.svg and
-report.html, written all at once (a staging folder swapped in), so a failed run
-leaves the previous result intact.
+"""The output folder: edges.parquet, stages.json, skipped.json, tables.json (each
+analysed table's path, format, bytes and rows), graph.svg and report.html, written all
+at once (a staging folder swapped in), so a failed run leaves the previous result
+intact. ``rebuild_report(path)`` writes report.html again from the other files
+(``thresher report OUT``), after a thresher upgrade or a lost page.
 
 The folder must be new, empty, or a previous containment output: the swap
 replaces it whole, and the job refuses to replace anything else. Example::
@@ -22,10 +24,12 @@ from thresher.operators.io.parquet import STAGING, new_run_tag, recover, sibling
 
 from .edges import Edge, edges_table
 from .report_html import containment_html
+from .stats import TableStats
 from .svg import containment_svg
 from .tables import TableInfo
 
-FILES = ("edges.parquet", "stages.json", "skipped.json", "graph.svg", "report.html")
+FILES = ("edges.parquet", "stages.json", "skipped.json", "tables.json", "graph.svg",
+         "report.html")
 
 
 def check_output(out: str):
@@ -75,7 +79,8 @@ def write_outputs(fs, path: str, *, edges: list[Edge], stages: dict, skipped: di
                          "output is intact"):
         os.makedirs(staging)
         pq.write_table(edges_table(edges), posixpath.join(staging, "edges.parquet"))
-        for name, data in (("stages.json", stages), ("skipped.json", skipped)):
+        for name, data in (("stages.json", stages), ("skipped.json", skipped),
+                           ("tables.json", tables_summary(tables or {}))):
             _write_json(posixpath.join(staging, name), data)
         svg = containment_svg([(e.child, e.parent, e.verdict) for e in edges])
         with open(posixpath.join(staging, "graph.svg"), "w", encoding="utf-8") as f:
@@ -93,6 +98,44 @@ def write_outputs(fs, path: str, *, edges: list[Edge], stages: dict, skipped: di
             f.write(html)
         swap_in(fs, staging, path, tag)
     return {name: posixpath.join(path, name) for name in names}
+
+
+def tables_summary(tables: dict[str, TableInfo]) -> dict[str, dict]:
+    """What report.html shows of each analysed table (tables.json)."""
+    return {name: {"path": t.path, "format": t.format, "data_bytes": t.data_bytes,
+                   "rows": t.stats.rows} for name, t in sorted(tables.items())}
+
+
+def is_containment_output(path: str) -> bool:
+    return all(os.path.isfile(os.path.join(path, f)) for f in ("stages.json", "edges.parquet"))
+
+
+def rebuild_report(path: str) -> str:
+    """report.html of the containment output at ``path``, written again from its files
+    (tables without a tables.json, from an older thresher, show no sizes)."""
+    if not is_containment_output(path):
+        raise ContainmentInputError(f"{path} is not a containment output (no stages.json and "
+                                    "edges.parquet)")
+    edges = [Edge(r["child"], r["parent"], list(r["columns"]), r["verdict"], r["decided_at"],
+                  r["rule"], json.loads(r["evidence"]) if r["evidence"] else {})
+             for r in pq.read_table(os.path.join(path, "edges.parquet")).to_pylist()]
+    loaded = {}
+    for name in ("stages.json", "skipped.json", "tables.json", "plan.json"):
+        file = os.path.join(path, name)
+        if os.path.isfile(file):
+            with open(file, encoding="utf-8") as f:
+                loaded[name] = json.load(f)
+    tables = {name: TableInfo(name, t["path"], t["format"], [], TableStats(rows=t["rows"]),
+                              data_bytes=t["data_bytes"])
+              for name, t in loaded.get("tables.json", {}).items()}
+    html = containment_html(edges=edges, stages=loaded["stages.json"],
+                            skipped=loaded.get("skipped.json", {}), plan=loaded.get("plan.json"),
+                            tables=tables, out=path)
+    target = os.path.join(path, "report.html")
+    with open(target + ".tmp", "w", encoding="utf-8") as f:  # swapped in whole
+        f.write(html)
+    os.replace(target + ".tmp", target)
+    return target
 
 
 def _write_json(path: str, data) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 
+from ..errors import UserError
 from .page import render
 from .panels import compute
 from .sources import read_run
@@ -56,6 +57,13 @@ def report_command(path: str, out: str | None = None, *, text_column: str = "tex
     from .at_run_end import SUFFIX
     from .sources import SUFFIXES
 
+    from thresher.dedup.containment.report import is_containment_output, rebuild_report
+
+    if os.path.isdir(path) and is_containment_output(path):  # thresher containment's --out
+        if out is not None:
+            raise UserError("a containment report is written back into its output folder "
+                            "(report.html beside edges.parquet): drop --out")
+        return rebuild_report(path)
     base = path.rstrip("/")
     for suffix in SUFFIXES:
         base = base[: -len(suffix)] if base.endswith(suffix) else base

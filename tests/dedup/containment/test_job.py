@@ -74,7 +74,16 @@ def test_output_files(spark, lake_run):
     result, _, _ = lake_run
     out = Path(result.out)
     assert sorted(p.name for p in out.iterdir()) == ["edges.parquet", "graph.svg", "report.html",
-                                                     "skipped.json", "stages.json"]
+                                                     "skipped.json", "stages.json", "tables.json"]
+    # `thresher report OUT` writes the same page again from the files alone.
+    from thresher.operators.report import report_command
+
+    page = (out / "report.html").read_text()
+    (out / "report.html").unlink()
+    assert report_command(str(out)) == str(out / "report.html")
+    assert (out / "report.html").read_text() == page
+    tables = json.loads((out / "tables.json").read_text())
+    assert tables and all(t["rows"] >= 0 and t["data_bytes"] > 0 for t in tables.values())
     table = pq.read_table(out / "edges.parquet")
     assert table.schema.equals(EDGE_SCHEMA)
     df = result.edges_df(spark)
