@@ -212,9 +212,12 @@ def find_containment(sources: list[str], *, out: str, spark=None,
         plan_doc, key_frames = build_plan(
             session() if contained else None, lake.tables, contained, reads=reads, plan=plan_cfg,
             multiset=cfg.multiset, measured_rate=scanned / seconds if scanned and seconds else None)
+    # What ran differently so far (Spark Connect): in stages.json and on the page too.
+    notes = take_notes(session()) if _held(session) else []
+    stages["notes"] = notes
     paths = write_outputs(fs, out_path, edges=edges, stages=stages, skipped=skipped, plan=plan_doc,
                           key_frames=key_frames, tables=lake.tables)
-    notes = take_notes(session()) if _held(session) else []
+    notes += [n for n in (take_notes(session()) if _held(session) else []) if n not in notes]
     return ContainmentResult(out=out_path, edges=sorted(edges, key=lambda e: (e.child, e.parent)),
                              stages=stages, skipped=skipped, paths=paths, plan=plan_doc, notes=notes)
 

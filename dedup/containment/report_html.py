@@ -190,6 +190,7 @@ def run_info(stages: dict, out: str) -> str:
         ["thresher version", escape(__version__)], ["pyspark version", escape(spark_version)],
         ["python version", escape(platform.python_version())]]
     rows += [[f"config {escape(k)}", escape(str(v))] for k, v in sorted(stages["config"].items())]
+    rows += [["note", escape(n)] for n in stages.get("notes", [])]  # what ran differently
     return '<section id="run"><h2>Run</h2>' + html_table(["what", "value"], rows, "run") + "</section>"
 
 

@@ -95,5 +95,7 @@ def test_containment_plan_on_connect_same_as_classic(connect_url, spark, tmp_pat
 
     # What differs, said in the summary and in stages.json: bytes read are not measured.
     assert "notes:" in report["summary"] and "not measured on Spark Connect" in report["summary"]
+    assert "not measured on Spark Connect" in (connect_out / "report.html").read_text()
+    assert not json.loads((classic_out / "stages.json").read_text())["notes"]
     stages_r = {s["stage"]: s for s in json.loads((connect_out / "stages.json").read_text())["stages"]}
     assert stages_r["content"]["bytes_read"] is None and stages_r["verified"]["bytes_read"] is None
