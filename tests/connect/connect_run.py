@@ -1,7 +1,10 @@
 """Run a recipe with ``thresher.run(recipe, spark=<Connect session>)`` in its own process,
 recording every JVM-only attribute thresher asks the session or a DataFrame for.
 
-    python connect_run.py sc://127.0.0.1:PORT RECIPE [KEY=VALUE ...]
+    python connect_run.py sc://127.0.0.1:PORT RECIPE [KEY=VALUE ...] [--then RECIPE [KEY=VALUE ...]]
+
+``--then`` runs another recipe after it in the same session (one process and one
+Connect session for several runs: the incremental index's batches).
 
 Prints one JSON line: ``{"touched": [...], "notes": [...], "outputs": {...}, "artifacts": [...]}``
 (artifacts: ``[basename, "file"|"archive"|"jar"]`` for each ``spark.addArtifacts`` call). Spark
@@ -52,7 +55,15 @@ def _recording(cls):
 
 
 def main() -> None:
-    url, recipe, *overrides = sys.argv[1:]
+    url, *rest = sys.argv[1:]
+    runs, current = [], []
+    for arg in rest:
+        if arg == "--then":
+            runs.append(current)
+            current = []
+        else:
+            current.append(arg)
+    runs.append(current)
     _recording(ConnectSession)
     _recording(ConnectDataFrame)
     _recording_artifacts(ConnectSession)
@@ -60,7 +71,8 @@ def main() -> None:
     import thresher.jobs.builtins  # noqa: F401
     from thresher import run
 
-    result = run(recipe, spark=spark, overrides=overrides, echo=lambda _s: None)
+    for recipe, *overrides in runs:
+        result = run(recipe, spark=spark, overrides=overrides, echo=lambda _s: None)
     print(json.dumps({"touched": sorted(set(touched)), "notes": result.notes,
                       "outputs": result.outputs, "artifacts": artifacts}))
 

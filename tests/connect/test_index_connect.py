@@ -40,7 +40,9 @@ def test_index_batches_on_connect_same_as_classic(connect_url, spark, tmp_path):
 
     for batch in batches:
         run(recipe, spark=spark, overrides=sets("classic", batch), echo=lambda _s: None)
-        on_connect(connect_url, recipe, sets("connect", batch), tmp_path)
+    # Both batches in one Connect process and session, one after the other.
+    on_connect(connect_url, recipe, [*sets("connect", batches[0]), "--then", str(recipe),
+                                     *sets("connect", batches[1])], tmp_path)
     for table, sort in (("kept", ["id"]), ("rejects", ["id"]), ("index", ["id", "band"])):
         classic = _table(tmp_path / "classic" / table, sort)
         connect = _table(tmp_path / "connect" / table, sort)
