@@ -21,7 +21,6 @@ never an input to a rule).  Deterministic for a given seed, docs and files.
 from __future__ import annotations
 
 import argparse
-import bisect
 import itertools
 import json
 import math
