@@ -184,8 +184,13 @@ class MinHashDedup(Operator):
         p, cfg, id_name = self.params, self.params.config(), self.ctx.id_column
         spark = df.sparkSession
         self.release()  # a second transform (a notebook re-running a step) starts clean
+        # The stages read the documents and the result joins the rows back: in a fused
+        # recipe the input is one plan, so cache it (the staged runner has), or every
+        # step before this one, a scorer too, runs twice.
+        if not (df.storageLevel.useMemory or df.storageLevel.useDisk):
+            df = self._hold(df.persist(StorageLevel.MEMORY_AND_DISK))
         # The stages read the documents up to three times: cache them (not the whole
-        # rows), so a fused recipe does not recompute the steps before this one.
+        # rows) too, with the text normalised once.
         docs = (df.where(live())
                 .select(id_name, *self._keep_source(),
                         normalized(self.text, lowercase=p.lowercase,

@@ -25,7 +25,8 @@ from tests.plan_shape import inspect
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
 # Steps that evaluate a model in Python (one Python node each, at most, in the plan).
-SCORERS = {"fasttext_score", "fasttext_filter", "dfn_score", "dfn_filter", "lm_loss"}
+SCORERS = {"fasttext_score", "fasttext_filter", "dfn_score", "dfn_filter", "lm_loss",
+           "language_id", "language_filter"}
 # Params naming files a step writes: pointed at tmp so the test writes nothing in out/.
 WRITES = {"fasttext_train": ("model",), "preselect_train": ("model",),
           "minhash_dedup": ("checkpoint_dir",)}
